@@ -1,0 +1,115 @@
+/**
+ * Discovers provider plugins in plugins/<name>/ and loads their host module.
+ *
+ * Compiled (npm start): loads dist/plugins/<name>/host.js, built by
+ * tsconfig.plugins.json. Under tsx (npm run dev): loads plugins/<name>/host.ts.
+ * A stray plugins/<name>/host.js (left by a failed tsc) is never loaded.
+ */
+import fs from 'fs';
+import path from 'path';
+import { fileURLToPath, pathToFileURL } from 'url';
+
+import { AGENT_PROVIDER, DATA_DIR } from './config.js';
+import { readEnvFile } from './env.js';
+import { logger } from './logger.js';
+import type { ProviderPlugin, ProviderPluginModule } from './provider-plugin.js';
+
+interface LoadedPlugin {
+  plugin: ProviderPlugin;
+  dir: string;
+}
+
+const loaded = new Map<string, LoadedPlugin>();
+
+const thisFile = fileURLToPath(import.meta.url);
+// This file lives in src/ (tsx) or dist/ (compiled): the project root is one up.
+const projectRoot = path.resolve(path.dirname(thisFile), '..');
+const runningFromSource = thisFile.endsWith('.ts');
+
+function hostModulePath(name: string): string {
+  return runningFromSource
+    ? path.join(projectRoot, 'plugins', name, 'host.ts')
+    : path.join(projectRoot, 'dist', 'plugins', name, 'host.js');
+}
+
+function discoverPluginNames(): string[] {
+  const pluginsDir = path.join(projectRoot, 'plugins');
+  if (!fs.existsSync(pluginsDir)) return [];
+  return fs
+    .readdirSync(pluginsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .filter((entry) =>
+      fs.existsSync(path.join(pluginsDir, entry.name, 'host.ts')),
+    )
+    .map((entry) => entry.name)
+    .sort();
+}
+
+async function loadPlugin(name: string): Promise<void> {
+  const modulePath = hostModulePath(name);
+  if (!fs.existsSync(modulePath)) {
+    logger.error(
+      { plugin: name, expected: modulePath },
+      'Plugin is not built: run npm run build',
+    );
+    return;
+  }
+  try {
+    const mod = (await import(
+      pathToFileURL(modulePath).href
+    )) as ProviderPluginModule;
+    const plugin = await mod.createPlugin({
+      projectRoot,
+      dataDir: DATA_DIR,
+      logger,
+      readEnv: readEnvFile,
+    });
+    loaded.set(plugin.name, {
+      plugin,
+      dir: path.join(projectRoot, 'plugins', name),
+    });
+    logger.info({ plugin: plugin.name }, 'Plugin loaded');
+  } catch (err) {
+    logger.error({ plugin: name, err }, 'Failed to load plugin');
+  }
+}
+
+/** Load every plugin once; a broken plugin is logged and skipped. */
+export async function loadPlugins(): Promise<void> {
+  for (const name of discoverPluginNames()) {
+    if (!loaded.has(name)) await loadPlugin(name);
+  }
+  if (AGENT_PROVIDER !== 'claude') {
+    if (loaded.has(AGENT_PROVIDER)) {
+      logger.info(`Using ${AGENT_PROVIDER} provider`);
+    } else {
+      logger.error(
+        { provider: AGENT_PROVIDER, loaded: [...loaded.keys()] },
+        'AGENT_PROVIDER names a plugin that is not loaded',
+      );
+    }
+  }
+}
+
+/** The plugin selected by AGENT_PROVIDER, or undefined for Claude. */
+export function getActivePlugin(): ProviderPlugin | undefined {
+  if (AGENT_PROVIDER === 'claude') return undefined;
+  return loaded.get(AGENT_PROVIDER)?.plugin;
+}
+
+/**
+ * Copy the active plugin's container-side module into a group's agent-runner
+ * folder, fresh on every run, so the container routes to it.
+ */
+export function copyContainerProvider(agentRunnerDir: string): void {
+  if (AGENT_PROVIDER === 'claude') return;
+  const active = loaded.get(AGENT_PROVIDER);
+  if (!active) return;
+  const source = path.join(active.dir, active.plugin.containerProvider);
+  const target = path.join(
+    agentRunnerDir,
+    `provider-${active.plugin.name}${path.extname(source)}`,
+  );
+  fs.mkdirSync(agentRunnerDir, { recursive: true });
+  fs.copyFileSync(source, target);
+}

@@ -1,0 +1,50 @@
+/**
+ * The contract between NanoClaw and an LLM provider plugin in plugins/<name>/.
+ *
+ * Plugins are compiled on their own (tsconfig.plugins.json, rootDir ./plugins), so
+ * they cannot import from src/. Everything a plugin needs from the host is handed
+ * to it in a PluginContext; TypeScript's structural typing lets the plugin declare
+ * its own copy of these shapes.
+ */
+
+/** A pino-compatible logger: logger.info({ key }, 'message'). */
+export interface PluginLogger {
+  debug(objOrMsg: unknown, msg?: string): void;
+  info(objOrMsg: unknown, msg?: string): void;
+  warn(objOrMsg: unknown, msg?: string): void;
+  error(objOrMsg: unknown, msg?: string): void;
+}
+
+export interface PluginContext {
+  /** The NanoClaw checkout (the folder holding package.json). */
+  projectRoot: string;
+  /** NanoClaw's data folder (DATA_DIR), where plugins keep tokens and state. */
+  dataDir: string;
+  logger: PluginLogger;
+  /** Reads only the given keys from the project's .env file. */
+  readEnv(keys: string[]): Record<string, string>;
+}
+
+export interface ProviderSetupOptions {
+  /** Print the login URL instead of opening a browser. */
+  noBrowser?: boolean;
+  /** Use the device-code flow instead of a browser redirect. */
+  deviceAuth?: boolean;
+}
+
+export interface ProviderPlugin {
+  /** The value of AGENT_PROVIDER that selects this plugin. */
+  name: string;
+  /** Secrets and settings passed to the container on stdin; {} when unavailable. */
+  getSecrets(): Promise<Record<string, string>>;
+  isAuthenticated(): Promise<boolean>;
+  /** Interactive login. */
+  setup(options?: ProviderSetupOptions): Promise<void>;
+  /** File in the plugin folder copied next to the agent runner (provider-<name>.ts). */
+  containerProvider: string;
+}
+
+/** What plugins/<name>/host.ts exports. */
+export interface ProviderPluginModule {
+  createPlugin(context: PluginContext): ProviderPlugin | Promise<ProviderPlugin>;
+}
