@@ -12,7 +12,10 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import { AGENT_PROVIDER, DATA_DIR } from './config.js';
 import { readEnvFile } from './env.js';
 import { logger } from './logger.js';
-import type { ProviderPlugin, ProviderPluginModule } from './provider-plugin.js';
+import type {
+  ProviderPlugin,
+  ProviderPluginModule,
+} from './provider-plugin.js';
 
 interface LoadedPlugin {
   plugin: ProviderPlugin;

@@ -46,5 +46,7 @@ export interface ProviderPlugin {
 
 /** What plugins/<name>/host.ts exports. */
 export interface ProviderPluginModule {
-  createPlugin(context: PluginContext): ProviderPlugin | Promise<ProviderPlugin>;
+  createPlugin(
+    context: PluginContext,
+  ): ProviderPlugin | Promise<ProviderPlugin>;
 }
