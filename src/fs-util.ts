@@ -1,0 +1,75 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { toPosix } from './paths.js';
+
+export function sha256(content: string | Buffer): string {
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+/**
+ * Folders never walked: dependencies, git, and runtime data a running
+ * NanoClaw may write to while we work (its files are not ours to judge).
+ */
+export const UNWALKED_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.nanoclaw',
+  'data',
+  'store',
+  'logs',
+  'groups',
+  'coverage',
+]);
+
+/** Every file under root (posix, relative, sorted), skipping UNWALKED_DIRS at any depth. */
+export function listFiles(root: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (UNWALKED_DIRS.has(entry.name)) continue;
+      const absolute = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(absolute);
+      else if (entry.isFile())
+        files.push(toPosix(path.relative(root, absolute)));
+    }
+  };
+  walk(root);
+  return files.sort();
+}
+
+/** Remove now-empty folders from `relativeDir` upwards, never removing root itself. */
+export function pruneEmptyDirs(root: string, relativeDir: string): void {
+  let dir = path.join(root, relativeDir);
+  const stop = path.resolve(root);
+  while (path.resolve(dir) !== stop && dir.startsWith(stop)) {
+    try {
+      if (fs.readdirSync(dir).length > 0) return;
+      fs.rmdirSync(dir);
+    } catch {
+      return;
+    }
+    dir = path.dirname(dir);
+  }
+}
+
+/** Write a file via a temp file and rename, so a crash never leaves half a file. */
+export function writeFileAtomic(file: string, content: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    mode = undefined;
+  }
+  fs.writeFileSync(temp, content, mode === undefined ? {} : { mode });
+  fs.renameSync(temp, file);
+}

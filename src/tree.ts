@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** One file's planned change; `null` means the file does not exist on that side. */
+export interface FileChange {
+  path: string;
+  before: string | null;
+  after: string | null;
+}
+
+/**
+ * The target as an in-memory change set (like a schematics Tree): reads fall
+ * through to disk, writes stay in memory until the engine commits them, so the
+ * dry-run printer and the writer consume the very same changes.
+ */
+export class Tree {
+  private readonly originals = new Map<string, string | null>();
+  private readonly current = new Map<string, string | null>();
+
+  constructor(readonly root: string) {}
+
+  absolute(relative: string): string {
+    return path.join(this.root, relative);
+  }
+
+  private original(relative: string): string | null {
+    if (!this.originals.has(relative)) {
+      const file = this.absolute(relative);
+      this.originals.set(
+        relative,
+        fs.existsSync(file) && fs.statSync(file).isFile()
+          ? fs.readFileSync(file, 'utf8')
+          : null,
+      );
+    }
+    return this.originals.get(relative) ?? null;
+  }
+
+  read(relative: string): string | null {
+    return this.current.has(relative)
+      ? (this.current.get(relative) ?? null)
+      : this.original(relative);
+  }
+
+  exists(relative: string): boolean {
+    return this.read(relative) !== null;
+  }
+
+  write(relative: string, content: string): void {
+    this.original(relative);
+    this.current.set(relative, content);
+  }
+
+  delete(relative: string): void {
+    this.original(relative);
+    this.current.set(relative, null);
+  }
+
+  /** Real changes only, sorted by path so output is deterministic. */
+  changes(): FileChange[] {
+    return [...this.current.keys()]
+      .sort()
+      .map((relative) => ({
+        path: relative,
+        before: this.original(relative),
+        after: this.current.get(relative) ?? null,
+      }))
+      .filter((change) => change.before !== change.after);
+  }
+}
