@@ -1,0 +1,32 @@
+import { confirm as inquirerConfirm, select } from '@inquirer/prompts';
+
+/** True when a person can answer questions: both ends are terminals and CI is not set. */
+export function canPrompt(): boolean {
+  return (
+    Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI
+  );
+}
+
+/** Ask yes/no; without a terminal the default answer is taken (never hang). */
+export async function confirm(
+  message: string,
+  fallback: boolean,
+): Promise<boolean> {
+  if (!canPrompt()) return fallback;
+  return inquirerConfirm(
+    { message, default: fallback },
+    { output: process.stderr },
+  );
+}
+
+export async function choose<T extends string>(
+  message: string,
+  choices: { value: T; name: string; description?: string }[],
+  fallback: T,
+): Promise<T> {
+  if (!canPrompt()) return fallback;
+  return select(
+    { message, choices, default: fallback },
+    { output: process.stderr },
+  );
+}
