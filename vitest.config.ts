@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // End-to-end tests build real TypeScript projects; two cores cannot run many at once.
     maxWorkers: 2,
     testTimeout: 120_000,
