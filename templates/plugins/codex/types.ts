@@ -1,0 +1,35 @@
+/**
+ * The plugin contract, as this plugin sees it.
+ *
+ * A copy of NanoClaw's src/provider-plugin.ts: plugins are compiled with rootDir
+ * ./plugins and cannot import from src/, and structural typing makes the copy
+ * interchangeable with the original.
+ */
+
+/** A pino-compatible logger: logger.info({ key }, 'message'). */
+export interface PluginLogger {
+  debug(objOrMsg: unknown, msg?: string): void;
+  info(objOrMsg: unknown, msg?: string): void;
+  warn(objOrMsg: unknown, msg?: string): void;
+  error(objOrMsg: unknown, msg?: string): void;
+}
+
+export interface PluginContext {
+  projectRoot: string;
+  dataDir: string;
+  logger: PluginLogger;
+  readEnv(keys: string[]): Record<string, string>;
+}
+
+export interface ProviderSetupOptions {
+  noBrowser?: boolean;
+  deviceAuth?: boolean;
+}
+
+export interface ProviderPlugin {
+  name: string;
+  getSecrets(): Promise<Record<string, string>>;
+  isAuthenticated(): Promise<boolean>;
+  setup(options?: ProviderSetupOptions): Promise<void>;
+  containerProvider: string;
+}
