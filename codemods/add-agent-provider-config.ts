@@ -1,0 +1,130 @@
+/**
+ * src/config.ts: read AGENT_PROVIDER from .env with the other settings and
+ * export it (default 'claude'), so the host can pick a provider plugin.
+ */
+import { Node, type SourceFile, type VariableStatement } from 'ts-morph';
+
+import { parse, stringValue, topLevelVariables } from '../src/codemod/ast.js';
+import {
+  defineCodemod,
+  jscodeshiftTransform,
+  type Analysis,
+  type Part,
+} from '../src/codemod/define.js';
+import { arrayList, insertItems, removeItems } from '../src/codemod/list.js';
+import {
+  indentUnit,
+  lineEnding,
+  linesAfter,
+  removeCommented,
+  removeLines,
+} from '../src/codemod/text.js';
+
+const KEY = 'AGENT_PROVIDER';
+const COMMENT = `// Which LLM runs the agents: 'claude' (built in) or a plugin in plugins/<name>/.`;
+const TYPE = `export type AgentProvider = 'claude' | 'codex';`;
+const exportLines = (unit: string) => [
+  `export const AGENT_PROVIDER: AgentProvider = (process.env.AGENT_PROVIDER ||`,
+  `${unit}envConfig.AGENT_PROVIDER ||`,
+  `${unit}'claude') as AgentProvider;`,
+];
+
+function envConfigArray(file: SourceFile) {
+  const declarations = topLevelVariables(file, 'envConfig');
+  if (declarations.length !== 1) return undefined;
+  const call = declarations[0].getInitializer();
+  if (
+    !Node.isCallExpression(call) ||
+    call.getExpression().getText() !== 'readEnvFile'
+  ) {
+    return undefined;
+  }
+  const array = call.getArguments()[0];
+  return Node.isArrayLiteralExpression(array) ? array : undefined;
+}
+
+function exportedStatement(
+  file: SourceFile,
+  name: string,
+): VariableStatement | undefined {
+  return topLevelVariables(file, name)
+    .map((d) => d.getVariableStatementOrThrow())
+    .find((s) => s.isExported() && s.getDeclarations().length === 1);
+}
+
+function analyze(source: string): Analysis {
+  const file = parse(source);
+  const array = envConfigArray(file);
+  if (!array) {
+    return {
+      parts: [],
+      problems: [
+        {
+          anchor: 'envConfig',
+          expected:
+            'one top-level `const envConfig = readEnvFile([...])` with an array of keys',
+        },
+      ],
+    };
+  }
+  const eol = lineEnding(source);
+  const elements = array.getElements();
+  const keyIndex = elements.findIndex((e) => stringValue(e) === KEY);
+  const quote =
+    elements.map((e) => e.getText()[0]).find((c) => c === '"') ?? "'";
+
+  const readKey: Part = {
+    name: `'${KEY}' in readEnvFile([...])`,
+    applied: keyIndex !== -1,
+    add: () =>
+      insertItems(source, arrayList(array), [
+        { index: elements.length, text: `${quote}${KEY}${quote}` },
+      ]),
+    remove: () => removeItems(source, arrayList(array), [keyIndex]),
+  };
+
+  const constant = exportedStatement(file, KEY);
+  const type = file.getTypeAlias('AgentProvider');
+  const exportKey: Part = {
+    name: `export const ${KEY}`,
+    applied: constant !== undefined,
+    add() {
+      const lines = [
+        COMMENT,
+        ...(type ? [] : [TYPE]),
+        ...exportLines(indentUnit(source)),
+      ];
+      // After the last code or comment, before the file's trailing line breaks.
+      const at = source.trimEnd().length;
+      return [{ start: at, end: at, text: eol + linesAfter(lines, '', eol) }];
+    },
+    remove() {
+      const nodes = [type?.isExported() ? type : undefined, constant!].filter(
+        (n) => n !== undefined,
+      );
+      // The first one carries the comment and the blank line apply put above.
+      return nodes.map((node, i) =>
+        i === 0
+          ? removeCommented(
+              source,
+              node.getStart(),
+              node.getEnd(),
+              COMMENT,
+              true,
+            )
+          : removeLines(source, node.getStart(), node.getEnd()),
+      );
+    },
+  };
+  return { parts: [readKey, exportKey], problems: [] };
+}
+
+export const codemod = defineCodemod({
+  id: 'add-agent-provider-config',
+  description: 'Read AGENT_PROVIDER from .env and export it from src/config.ts',
+  files: 'src/config.ts',
+  analyze,
+});
+
+export const { apply, revert, isApplied, detect } = codemod;
+export default jscodeshiftTransform(codemod);

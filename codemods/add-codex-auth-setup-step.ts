@@ -1,0 +1,65 @@
+/** setup/index.ts: register the codex-auth step, so `npm run setup -- --step codex-auth` signs in. */
+import { Node } from 'ts-morph';
+
+import {
+  parse,
+  propertyKey,
+  topLevelVariables,
+  unwrap,
+} from '../src/codemod/ast.js';
+import {
+  defineCodemod,
+  jscodeshiftTransform,
+  type Analysis,
+} from '../src/codemod/define.js';
+import { insertItems, objectList, removeItems } from '../src/codemod/list.js';
+
+const KEY = 'codex-auth';
+const ENTRY = `'${KEY}': () => import('./codex-auth-step.js')`;
+
+function analyze(source: string): Analysis {
+  const file = parse(source);
+  const declarations = topLevelVariables(file, 'STEPS');
+  const steps =
+    declarations.length === 1
+      ? unwrap(declarations[0].getInitializer())
+      : undefined;
+  if (!Node.isObjectLiteralExpression(steps)) {
+    return {
+      parts: [],
+      problems: [
+        {
+          anchor: 'STEPS',
+          expected:
+            "one top-level `const STEPS = { name: () => import('./step.js'), ... }` object",
+        },
+      ],
+    };
+  }
+  const properties = steps.getProperties();
+  const index = properties.findIndex((p) => propertyKey(p) === KEY);
+  return {
+    problems: [],
+    parts: [
+      {
+        name: `STEPS['${KEY}']`,
+        applied: index !== -1,
+        add: () =>
+          insertItems(source, objectList(steps), [
+            { index: properties.length, text: ENTRY },
+          ]),
+        remove: () => removeItems(source, objectList(steps), [index]),
+      },
+    ],
+  };
+}
+
+export const codemod = defineCodemod({
+  id: 'add-codex-auth-setup-step',
+  description: 'Register the codex-auth setup step (setup/index.ts)',
+  files: 'setup/index.ts',
+  analyze,
+});
+
+export const { apply, revert, isApplied, detect } = codemod;
+export default jscodeshiftTransform(codemod);

@@ -1,0 +1,128 @@
+/** Finding nodes with ts-morph, in one in-memory project shared by every codemod. */
+import {
+  Node,
+  Project,
+  SyntaxKind,
+  type Block,
+  type FunctionDeclaration,
+  type ObjectLiteralElementLike,
+  type SourceFile,
+  type Statement,
+  type VariableDeclaration,
+} from 'ts-morph';
+
+let project: Project | undefined;
+
+/**
+ * Parse source into the shared project. The previous parse is replaced, so
+ * nodes from it must not be used afterwards: a codemod parses once per call.
+ */
+export function parse(source: string): SourceFile {
+  project ??= new Project({
+    useInMemoryFileSystem: true,
+    skipAddingFilesFromTsConfig: true,
+    skipLoadingLibFiles: true,
+  });
+  return project.createSourceFile('/codemod-target.ts', source, {
+    overwrite: true,
+  });
+}
+
+export function topLevelFunctions(
+  file: SourceFile,
+  name: string,
+): FunctionDeclaration[] {
+  return file
+    .getStatements()
+    .filter(
+      (s): s is FunctionDeclaration =>
+        Node.isFunctionDeclaration(s) && s.getName() === name && s.hasBody(),
+    );
+}
+
+export function topLevelVariables(
+  file: SourceFile,
+  name: string,
+): VariableDeclaration[] {
+  return file
+    .getVariableStatements()
+    .flatMap((statement) => statement.getDeclarations())
+    .filter((declaration) => declaration.getName() === name);
+}
+
+/** The one function with that name, or undefined when there is none or several. */
+export function onlyFunction(
+  file: SourceFile,
+  name: string,
+): FunctionDeclaration | undefined {
+  const found = topLevelFunctions(file, name);
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** The statement of `container` that is, or contains, node. */
+export function statementIn(
+  container: Block,
+  node: Node,
+): Statement | undefined {
+  return container
+    .getStatements()
+    .find(
+      (s) => s.getStart() <= node.getStart() && node.getEnd() <= s.getEnd(),
+    );
+}
+
+/** Drop `(...)`, `as T` and `satisfies T` around an expression. */
+export function unwrap(node: Node | undefined): Node | undefined {
+  let current = node;
+  while (
+    current &&
+    (Node.isParenthesizedExpression(current) ||
+      Node.isAsExpression(current) ||
+      Node.isSatisfiesExpression(current))
+  ) {
+    current = current.getExpression();
+  }
+  return current;
+}
+
+/** A property's key as written (`'codex-auth'` gives codex-auth). */
+export function propertyKey(
+  property: ObjectLiteralElementLike,
+): string | undefined {
+  if (
+    Node.isPropertyAssignment(property) ||
+    Node.isShorthandPropertyAssignment(property) ||
+    Node.isMethodDeclaration(property)
+  ) {
+    const name = property.getNameNode();
+    if (Node.isStringLiteral(name) || Node.isNumericLiteral(name)) {
+      return String(name.getLiteralValue());
+    }
+    return name.getText();
+  }
+  return undefined;
+}
+
+/** The string value of a string literal node, or undefined. */
+export function stringValue(node: Node | undefined): string | undefined {
+  return Node.isStringLiteral(node) ||
+    Node.isNoSubstitutionTemplateLiteral(node)
+    ? node.getLiteralValue()
+    : undefined;
+}
+
+/** Offsets (relative to node start) of line starts that fall inside a template literal. */
+export function insideTemplate(node: Node): (offset: number) => boolean {
+  const ranges = [
+    ...node.getDescendantsOfKind(SyntaxKind.NoSubstitutionTemplateLiteral),
+    ...node.getDescendantsOfKind(SyntaxKind.TemplateExpression),
+  ].map((t) => [t.getStart() - node.getStart(), t.getEnd() - node.getStart()]);
+  if (
+    Node.isNoSubstitutionTemplateLiteral(node) ||
+    Node.isTemplateExpression(node)
+  ) {
+    ranges.push([0, node.getWidth()]);
+  }
+  return (offset) =>
+    ranges.some(([start, end]) => offset > start && offset < end);
+}

@@ -1,0 +1,50 @@
+/**
+ * Each codemod's default export is a jscodeshift transform: run it through
+ * jscodeshift's own test utility on the basic fixture, both directions.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { applyTransform } from 'jscodeshift/dist/testUtils.js';
+import { describe, expect, it } from 'vitest';
+
+import { codemods } from '../codemods/index.js';
+
+const fixtures = path.resolve(
+  import.meta.dirname,
+  '../codemods/__testfixtures__',
+);
+const modules: Record<string, object> = import.meta.glob(
+  '../codemods/add-*.ts',
+  { eager: true },
+);
+
+describe.each(Object.values(codemods))(
+  '$id as a jscodeshift transform',
+  (codemod) => {
+    const ext = codemod.files.endsWith('.json') ? 'json' : 'ts';
+    const read = (name: string) =>
+      fs.readFileSync(
+        path.join(fixtures, codemod.id, `basic.${name}.${ext}`),
+        'utf8',
+      );
+    const filePath = codemod.files.includes('*')
+      ? 'src/container-runner.test.ts'
+      : codemod.files;
+
+    it('applies, and reverts with --revert', () => {
+      const transform = modules[`../codemods/${codemod.id}.ts`];
+      const input = read('input');
+      const output = read('output');
+      expect(
+        applyTransform(transform, {}, { path: filePath, source: input }),
+      ).toBe(output.trim());
+      expect(
+        applyTransform(
+          transform,
+          { revert: true },
+          { path: filePath, source: output },
+        ),
+      ).toBe(input.trim());
+    });
+  },
+);

@@ -1,0 +1,174 @@
+/**
+ * Walks codemods/__testfixtures__/<id>/ and checks every case of every codemod.
+ *
+ * A case is `<case>.input.<ext>` plus exactly one of:
+ * - `<case>.output.<ext>`: apply gives it, revert gives the input back (or
+ *   `<case>.reverted.<ext>` when the input was a partial application: revert
+ *   removes every part, also the ones found already there), apply is
+ *   idempotent, and the output is prettier-clean.
+ * - `<case>.error.txt`: an anchor is missing or ambiguous; the detector
+ *   reports exactly these problems (`anchor: expected`, one per line) and
+ *   apply throws a CodemodError without touching anything.
+ * - nothing: the file holds nothing this codemod edits (a look-alike at
+ *   most), so it is not-applicable and both directions leave it as it is.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as prettier from 'prettier';
+import { describe, expect, it } from 'vitest';
+
+import { codemods, getCodemod } from '../codemods/index.js';
+import { CodemodError } from '../src/codemod/define.js';
+import { indentUnit } from '../src/codemod/text.js';
+import type { Codemod } from '../src/codemod/types.js';
+
+const fixtures = path.resolve(
+  import.meta.dirname,
+  '../codemods/__testfixtures__',
+);
+
+function read(dir: string, name: string): string | undefined {
+  const file = path.join(dir, name);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
+/** The path the engine would pass: the codemod's file, or one a glob matches. */
+function targetPath(codemod: Codemod, name: string): string {
+  return codemod.files.includes('*') ? `src/${name}.test.ts` : codemod.files;
+}
+
+async function prettierClean(source: string, ext: string): Promise<boolean> {
+  return prettier.check(source, {
+    parser: ext === 'json' ? 'json' : 'typescript',
+    singleQuote: true,
+    endOfLine: 'auto',
+    useTabs: indentUnit(source) === '\t',
+  });
+}
+
+/** An unrelated user edit: a comment line after the first line. */
+function editedByUser(source: string): string {
+  const newline = source.indexOf('\n') + 1;
+  const eol = source.includes('\r\n') ? '\r\n' : '\n';
+  return `${source.slice(0, newline)}// edited by the user${eol}${source.slice(newline)}`;
+}
+
+const ids = fs.readdirSync(fixtures).sort();
+
+it('has a fixture folder for every codemod and no other', () => {
+  expect(ids).toEqual(Object.keys(codemods).sort());
+});
+
+for (const id of ids) {
+  const codemod = getCodemod(id);
+  const dir = path.join(fixtures, id);
+  const cases = fs
+    .readdirSync(dir)
+    .map((file) => /^(.*)\.input\.(ts|json)$/.exec(file))
+    .filter((match) => match !== null);
+
+  describe(id, () => {
+    it('has a basic case, a case with a missing anchor and at least five cases', () => {
+      const names = cases.map(([, name]) => name);
+      expect(names).toContain('basic');
+      expect(names.some((n) => n.startsWith('missing'))).toBe(true);
+      expect(names.length).toBeGreaterThanOrEqual(5);
+    });
+
+    for (const [file, name, ext] of cases) {
+      const input = read(dir, file)!;
+      const output = read(dir, `${name}.output.${ext}`);
+      const errors = read(dir, `${name}.error.txt`);
+      const target = targetPath(codemod, name);
+
+      if (output !== undefined) {
+        const original = read(dir, `${name}.reverted.${ext}`) ?? input;
+        it(`${name}: apply, revert, idempotence, isApplied`, () => {
+          expect(codemod.apply(input, target)).toBe(output);
+          expect(codemod.revert(output, target)).toBe(original);
+          expect(codemod.apply(output, target)).toBe(output);
+          expect(codemod.revert(original, target)).toBe(original);
+          expect(codemod.isApplied(output, target)).toBe(true);
+          expect(codemod.isApplied(input, target)).toBe(false);
+          expect(codemod.detect(input, target).problems).toEqual([]);
+          expect(codemod.detect(output, target)).toMatchObject({
+            state: 'applied',
+            problems: [],
+          });
+          expect(codemod.detect(original, target).state).toBe('not-applied');
+        });
+
+        it(`${name}: output is prettier-clean`, async () => {
+          expect(await prettierClean(output, ext)).toBe(true);
+        });
+
+        if (ext === 'ts') {
+          it(`${name}: revert keeps a user edit made after apply`, () => {
+            expect(codemod.revert(editedByUser(output), target)).toBe(
+              editedByUser(original),
+            );
+          });
+        }
+      } else if (errors !== undefined) {
+        it(`${name}: the detector names the missing anchor, apply refuses`, () => {
+          const detection = codemod.detect(input, target);
+          const lines = detection.problems.map(
+            (p) => `${p.anchor}: ${p.expected}`,
+          );
+          expect(lines.join('\n')).toBe(errors.trimEnd());
+          expect(() => codemod.apply(input, target)).toThrow(CodemodError);
+          try {
+            codemod.apply(input, target);
+          } catch (err) {
+            expect((err as CodemodError).problems).toEqual(detection.problems);
+            expect((err as CodemodError).message).toContain(target);
+          }
+        });
+      } else {
+        it(`${name}: not applicable, left untouched`, () => {
+          expect(codemod.detect(input, target)).toMatchObject({
+            state: 'not-applicable',
+            problems: [],
+          });
+          expect(codemod.apply(input, target)).toBe(input);
+          expect(codemod.revert(input, target)).toBe(input);
+          expect(codemod.isApplied(input, target)).toBe(false);
+        });
+      }
+    }
+  });
+}
+
+describe('partial states', () => {
+  it('are reported as partial with the parts that are there', () => {
+    const codemod = getCodemod('add-provider-routing-host');
+    const input = read(path.join(fixtures, codemod.id), 'partial.input.ts')!;
+    const detection = codemod.detect(input, codemod.files);
+    expect(detection.state).toBe('partial');
+    expect(detection.parts?.filter((p) => p.applied).length).toBe(3);
+  });
+});
+
+describe('add-agent-provider-test-mock', () => {
+  const codemod = getCodemod('add-agent-provider-test-mock');
+  const test = (specifier: string) =>
+    `vi.mock('${specifier}', () => ({ TIMEZONE: 'UTC' }));\n`;
+
+  it('finds the config mock of a test in a subfolder', () => {
+    expect(
+      codemod.detect(test('../config.js'), 'src/channels/x.test.ts').state,
+    ).toBe('not-applied');
+    expect(
+      codemod.detect(test('./config.js'), 'src/channels/x.test.ts').state,
+    ).toBe('not-applicable');
+  });
+});
+
+describe('detect', () => {
+  it('never throws, even on text that is not code', () => {
+    for (const codemod of Object.values(codemods)) {
+      const detection = codemod.detect('%%% not code {{{', codemod.files);
+      expect(detection.state).not.toBe('applied');
+    }
+  });
+});
