@@ -12,12 +12,7 @@ import {
   type SourceFile,
 } from 'ts-morph';
 
-import {
-  insideTemplate,
-  onlyFunction,
-  parse,
-  topLevelFunctions,
-} from '../src/codemod/ast.js';
+import { onlyFunction, parse } from '../src/codemod/ast.js';
 import {
   defineCodemod,
   jscodeshiftTransform,
@@ -31,22 +26,23 @@ import {
   type PartResult,
 } from '../src/codemod/parts.js';
 import {
+  readSecretsCallersPart,
+  readSecretsPart,
+} from '../src/codemod/read-secrets.js';
+import {
   commentedLineStart,
   indentAt,
-  indentUnit,
   lineEnd,
   lineEnding,
   lineStart,
   linesAfter,
   linesBefore,
-  reindent,
   removeCommented,
   removeLines,
   shape,
   type Edit,
 } from '../src/codemod/text.js';
 
-const PLUGIN_SECRETS = '(await getActivePlugin()?.getSecrets())';
 const COPY_COMMENT =
   '// Every run: the copy above is made once, but the provider can change.';
 const COPY_CALL = 'copyContainerProvider(groupAgentRunnerDir);';
@@ -108,133 +104,6 @@ function copyProviderPart(file: SourceFile, source: string): PartResult {
       ),
   };
   return { part, problems: [] };
-}
-
-/** `return <expr>;` in readSecrets() becomes `return { ...<expr>, ...(await plugin secrets) };`. */
-function readSecretsPart(file: SourceFile, source: string): PartResult {
-  const problem = {
-    anchor: 'readSecrets()',
-    expected:
-      'one function readSecrets() whose last statement is `return <expression>;`',
-  };
-  const functions = topLevelFunctions(file, 'readSecrets');
-  if (functions.length > 1) {
-    return {
-      problems: [
-        {
-          ...problem,
-          expected: `${problem.expected}; found ${functions.length}`,
-        },
-      ],
-    };
-  }
-  const fn = functions[0];
-  const last = fn?.getBody()?.asKind(SyntaxKind.Block)?.getStatements().at(-1);
-  const expression = Node.isReturnStatement(last)
-    ? last.getExpression()
-    : undefined;
-  if (!fn || !expression) return { problems: [problem] };
-
-  const unit = indentUnit(source);
-  const indent = indentAt(source, last!.getStart());
-  const eol = lineEnding(source);
-  const merged = mergedSecrets(expression);
-  const returnType = fn.getReturnTypeNode();
-  const functionKeyword = fn.getFirstChildByKindOrThrow(
-    SyntaxKind.FunctionKeyword,
-  );
-
-  const part: Part = {
-    name: 'async readSecrets() with plugin secrets',
-    applied: merged !== undefined,
-    add() {
-      const text = reindent(
-        expression.getText(),
-        unit,
-        1,
-        insideTemplate(expression),
-      );
-      const object = [
-        '{',
-        `${unit}...${text},`,
-        `${unit}...${PLUGIN_SECRETS},`,
-        '}',
-      ].join(eol + indent);
-      const edits: Edit[] = [
-        {
-          start: expression.getStart(),
-          end: expression.getEnd(),
-          text: object,
-        },
-      ];
-      if (!fn.isAsync()) {
-        const at = functionKeyword.getStart();
-        edits.push({ start: at, end: at, text: 'async ' });
-      }
-      if (returnType && !isPromiseType(returnType)) {
-        edits.push({
-          start: returnType.getStart(),
-          end: returnType.getEnd(),
-          text: `Promise<${returnType.getText()}>`,
-        });
-      }
-      return edits;
-    },
-    remove() {
-      const text = reindent(
-        merged!.getText(),
-        unit,
-        -1,
-        insideTemplate(merged!),
-      );
-      const edits: Edit[] = [
-        { start: expression.getStart(), end: expression.getEnd(), text },
-      ];
-      const asyncKeyword = fn
-        .getModifiers()
-        .find((m) => m.getKind() === SyntaxKind.AsyncKeyword);
-      if (asyncKeyword) {
-        edits.push({
-          start: asyncKeyword.getStart(),
-          end: functionKeyword.getStart(),
-          text: '',
-        });
-      }
-      const inner = returnType
-        ?.asKind(SyntaxKind.TypeReference)
-        ?.getTypeArguments()[0];
-      if (returnType && isPromiseType(returnType) && inner) {
-        edits.push({
-          start: returnType.getStart(),
-          end: returnType.getEnd(),
-          text: inner.getText(),
-        });
-      }
-      return edits;
-    },
-  };
-  return { part, problems: [] };
-}
-
-function isPromiseType(node: Node): boolean {
-  return (
-    Node.isTypeReference(node) && node.getTypeName().getText() === 'Promise'
-  );
-}
-
-/** The original expression inside `{ ...<expr>, ...(await plugin secrets) }`, if that is the shape. */
-function mergedSecrets(expression: Node): Node | undefined {
-  if (!Node.isObjectLiteralExpression(expression)) return undefined;
-  const [own, plugin, ...rest] = expression.getProperties();
-  if (
-    rest.length > 0 ||
-    !Node.isSpreadAssignment(own) ||
-    !Node.isSpreadAssignment(plugin) ||
-    shape(plugin.getExpression().getText()) !== shape(PLUGIN_SECRETS)
-  ) {
-    return undefined;
-  }
-  return own.getExpression();
 }
 
 function assignment(
@@ -387,6 +256,7 @@ function analyze(source: string): Analysis {
     }),
     copyProviderPart(file, source),
     readSecretsPart(file, source),
+    readSecretsCallersPart(file, source),
     runContainerAgentPart(file, source),
   ]);
 }
