@@ -4,6 +4,7 @@ import path from 'node:path';
 import { journaled, recoverInterruptedRun, writeChanges } from './commit.js';
 import { renderDiff, summarise } from './diff.js';
 import { SkillError } from './errors.js';
+import { finishApply } from './finish.js';
 import { sha256 } from './fs-util.js';
 import type { Journal } from './journal.js';
 import { loadManifest, templateFiles, type SkillManifest } from './manifest.js';
@@ -194,9 +195,10 @@ export async function applySkill(
     if (plan.changes.length === 0) {
       result.status = 'already-applied';
       reporter.info(
-        `${manifest.name} is already applied to ${root}; no file changes.`,
+        `${manifest.name} is already applied to ${root}; going straight to setup.`,
       );
       if (!state) recordState(root, manifest, state, undefined);
+      await finishApply(root, manifest, options, reporter, result);
       return result;
     }
 
@@ -229,6 +231,7 @@ export async function applySkill(
       recordState(root, manifest, state, installed);
     });
     result.status = 'applied';
+    await finishApply(root, manifest, options, reporter, result);
     return result;
   });
 }

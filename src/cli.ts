@@ -129,7 +129,7 @@ export async function runCli(
     .command(
       `$0 <skill>`,
       `${operation === 'apply' ? 'Install' : 'Uninstall'} a NanoClaw skill`,
-      (y) => commonOptions(y, operation),
+      (y) => (operation === 'apply' ? applyOptions(y) : removeOptions(y)),
     )
     .version(toolVersion())
     .strict()

@@ -5,6 +5,7 @@ import { baseResult } from './apply.js';
 import { journaled, recoverInterruptedRun, writeChanges } from './commit.js';
 import { renderDiff, summarise } from './diff.js';
 import { SkillError } from './errors.js';
+import { finishRemove } from './finish.js';
 import { pruneEmptyDirs, sha256, writeFileAtomic } from './fs-util.js';
 import type { Journal } from './journal.js';
 import { withTargetLock } from './lock.js';
@@ -195,6 +196,14 @@ export async function removeSkill(
       },
     );
     result.status = 'removed';
+    await finishRemove(
+      root,
+      manifest,
+      options,
+      state?.previousProvider,
+      reporter,
+      result,
+    );
     return result;
   });
 }

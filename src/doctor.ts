@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+import { getCodemod } from '../codemods/index.js';
+import { inspectSkill } from './inspect.js';
+import type { SkillManifest } from './manifest.js';
+import { agentRunnerCaches } from './steps/caches.js';
+import { containerEnvInSync, readEnv, readEnvValue } from './steps/env-file.js';
+
+export interface Finding {
+  check: string;
+  ok: boolean;
+  problem?: string;
+  fix?: string;
+}
+
+const CONTAINER_ROUTING = 'add-provider-routing-container';
+
+function portBusy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'EADDRINUSE'),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+function check(
+  name: string,
+  problem: string | undefined,
+  fix: string,
+): Finding {
+  return problem
+    ? { check: name, ok: false, problem, fix }
+    : { check: name, ok: true };
+}
+
+/** Cached agent runners that disagree with the skill being applied or not. */
+function staleCaches(root: string, applied: boolean): string[] {
+  const routing = getCodemod(CONTAINER_ROUTING);
+  return agentRunnerCaches(root).filter((dir) => {
+    const index = path.join(dir, 'index.ts');
+    if (!fs.existsSync(index)) return false;
+    const routed = routing.isApplied(
+      fs.readFileSync(index, 'utf8'),
+      'container/agent-runner/src/index.ts',
+    );
+    return routed !== applied;
+  });
+}
+
+/** The troubleshooting list of the codex recipe, as checks that each print their fix. */
+export async function runDoctor(
+  root: string,
+  manifest: SkillManifest,
+): Promise<Finding[]> {
+  const status = inspectSkill(root, manifest);
+  const provider = manifest.provider!;
+  const env = readEnv(root);
+  const active = readEnvValue(env, provider.envKey) ?? 'claude';
+  const port = Number(process.env.CODEX_OAUTH_PORT ?? 1455);
+  const bad = status.edits.filter((edit) => edit.state !== 'applied');
+  const findings: Finding[] = [
+    check(
+      'Skill edits',
+      status.applied && bad.length > 0
+        ? `${bad.length} edit(s) missing or drifted: ${bad.map((e) => `${e.codemod} in ${e.file}`).join(', ')}`
+        : undefined,
+      `apply-skill ${manifest.name} --target ${root}`,
+    ),
+    check(
+      'Provider',
+      active === provider.name && !status.applied
+        ? `${provider.envKey}=${active} in .env, but the ${manifest.name} skill is not applied`
+        : undefined,
+      `apply-skill ${manifest.name}, or set ${provider.envKey}=claude in .env`,
+    ),
+    check(
+      '.env synced to data/env/env',
+      containerEnvInSync(root)
+        ? undefined
+        : 'data/env/env differs from .env (containers read data/env/env)',
+      'mkdir -p data/env && cp .env data/env/env, then restart NanoClaw',
+    ),
+    check(
+      'Sign-in tokens',
+      status.applied && !status.tokens?.present
+        ? `no ${provider.tokenFile}`
+        : undefined,
+      `npx tsx setup/index.ts --step ${manifest.authStep}`,
+    ),
+    check(
+      'Agent-runner caches',
+      ((stale) =>
+        stale.length
+          ? `stale copies: ${stale.map((d) => path.relative(root, d)).join(', ')}`
+          : undefined)(staleCaches(root, status.applied)),
+      'rm -rf data/sessions/*/agent-runner-src (each group copies the current runner on its next message)',
+    ),
+    check(
+      `OAuth callback port ${port}`,
+      (await portBusy(port))
+        ? `port ${port} is in use, so the sign-in callback cannot listen`
+        : undefined,
+      `find the process with \`lsof -i :${port}\` (or \`ss -ltnp 'sport = :${port}'\`) and stop it`,
+    ),
+  ];
+  if (status.applied) findings.push(...buildChecks(root, manifest));
+  return findings;
+}
+
+function buildChecks(root: string, manifest: SkillManifest): Finding[] {
+  const findings: Finding[] = [];
+  for (const pkg of manifest.packages) {
+    const name = path.basename(pkg);
+    findings.push(
+      check(
+        `${name} installed and built`,
+        !fs.existsSync(path.join(root, 'node_modules', name))
+          ? `node_modules/${name} is missing`
+          : !fs.existsSync(path.join(root, pkg, 'dist', 'index.js'))
+            ? `${pkg}/dist/index.js is missing`
+            : undefined,
+        `npm install ./${pkg} && npm --prefix ${pkg} run build`,
+      ),
+    );
+  }
+  const provider = manifest.provider!.name;
+  findings.push(
+    check(
+      'Plugin built',
+      fs.existsSync(path.join(root, 'dist', 'plugins', provider, 'host.js'))
+        ? undefined
+        : `dist/plugins/${provider}/host.js is missing`,
+      'npm run build',
+    ),
+    check(
+      'No stray compiled plugin files',
+      fs.existsSync(path.join(root, 'plugins', provider, 'host.js'))
+        ? `plugins/${provider}/host.js exists (left by a failed tsc)`
+        : undefined,
+      `rm plugins/${provider}/*.js, then npm run build`,
+    ),
+  );
+  return findings;
+}

@@ -1,0 +1,230 @@
+/**
+ * What runs after the files are in place and the build is validated: sign-in,
+ * provider choice, .env, caches and the service. None of it undoes the
+ * installation when it fails; each failure says how to finish by hand.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { ApplyOptions } from './apply.js';
+import type { SkillManifest } from './manifest.js';
+import { canPrompt, choose, confirm } from './prompt.js';
+import type { RemoveOptions } from './remove.js';
+import type { Reporter } from './reporter.js';
+import type { RunResult } from './result.js';
+import { readState, writeState } from './state.js';
+import { runAuthStep } from './steps/auth.js';
+import { clearAgentRunnerCaches } from './steps/caches.js';
+import {
+  findEnvLine,
+  readEnv,
+  readEnvValue,
+  setEnvLine,
+  writeEnvAndSync,
+} from './steps/env-file.js';
+import { detectService, restartService } from './steps/service.js';
+
+const SETUP_COMMAND = (step: string) => `npx tsx setup/index.ts --step ${step}`;
+
+async function signIn(
+  root: string,
+  manifest: SkillManifest,
+  options: ApplyOptions,
+  reporter: Reporter,
+  result: RunResult,
+): Promise<void> {
+  const step = manifest.authStep;
+  if (!step) return;
+  const retry = `sign in later with \`${SETUP_COMMAND(step)}\` in ${root}, or run \`apply-skill ${manifest.name}\` again`;
+  if (options.skipAuth) {
+    reporter.skip('Sign in', '--skip-auth');
+    result.next.push(`Sign in: ${retry}.`);
+    return;
+  }
+  if (!options.auth && (!canPrompt() || options.json)) {
+    reporter.skip('Sign in', 'no terminal to sign in from');
+    result.next.push(`Sign in: ${retry}.`);
+    return;
+  }
+  const echo = (line: string) => reporter.info(`  ${line}`);
+  const run = (reauth: boolean) =>
+    runAuthStep(root, {
+      step,
+      reauth,
+      deviceAuth: options.deviceAuth,
+      browser: options.browser,
+      echo,
+    });
+  reporter.info(
+    'Sign in with your ChatGPT account (the step prints the URL; paste the redirect URL if the browser is elsewhere):',
+  );
+  let outcome = await run(Boolean(options.reauth));
+  if (
+    outcome.status === 'already_authenticated' &&
+    !options.reauth &&
+    !options.yes
+  ) {
+    const keep = await confirm('Codex tokens already exist. Keep them?', true);
+    if (!keep) outcome = await run(true);
+  }
+  if (outcome.status === 'failed') {
+    reporter.steps.push({
+      name: 'Sign in',
+      status: 'warning',
+      detail: outcome.error,
+      ms: 0,
+    });
+    reporter.warn(
+      `Sign-in failed: ${outcome.error}. The installation is kept; ${retry}.`,
+    );
+    result.next.push(`Sign in: ${retry}.`);
+    return;
+  }
+  reporter.steps.push({
+    name: 'Sign in',
+    status: 'done',
+    detail: outcome.status,
+    ms: 0,
+  });
+  reporter.success(
+    outcome.status === 'authenticated'
+      ? 'Signed in.'
+      : 'Already signed in; kept the tokens.',
+  );
+}
+
+async function chooseProvider(
+  manifest: SkillManifest,
+  options: ApplyOptions,
+): Promise<string | undefined> {
+  if (!manifest.provider) return undefined;
+  if (options.provider) return options.provider;
+  if (options.json) return 'claude';
+  return choose(
+    'Which provider should NanoClaw use by default?',
+    [
+      { value: 'claude', name: 'Keep Claude as the default (recommended)' },
+      {
+        value: manifest.provider.name,
+        name: `Make ${manifest.provider.name} the default`,
+      },
+    ],
+    'claude',
+  );
+}
+
+/** Set the provider line in .env (recording the old one once) and sync data/env/env. */
+function setProvider(
+  root: string,
+  manifest: SkillManifest,
+  provider: string,
+): string {
+  const key = manifest.provider!.envKey;
+  const text = readEnv(root);
+  const current = readEnvValue(text, key);
+  const state = readState(root, manifest.name);
+  if (state && state.previousProvider === undefined) {
+    writeState(root, { ...state, previousProvider: findEnvLine(text, key) });
+  }
+  if (provider === 'claude' && (current === null || current === 'claude')) {
+    return `default stays ${current ?? 'claude'} (.env unchanged)`;
+  }
+  writeEnvAndSync(root, setEnvLine(text, key, `${key}=${provider}`));
+  return `${key}=${provider} in .env, synced to data/env/env`;
+}
+
+async function restart(
+  options: { restart?: boolean },
+  reporter: Reporter,
+  result: RunResult,
+): Promise<void> {
+  if (options.restart === false) {
+    reporter.skip('Restart service', '--no-restart');
+    result.next.push('Restart NanoClaw so it loads the change.');
+    return;
+  }
+  await reporter.softStep('Restart service', async () =>
+    restartService(await detectService()),
+  );
+}
+
+export async function finishApply(
+  root: string,
+  manifest: SkillManifest,
+  options: ApplyOptions,
+  reporter: Reporter,
+  result: RunResult,
+): Promise<void> {
+  await signIn(root, manifest, options, reporter, result);
+  const provider = await chooseProvider(manifest, options);
+  if (provider) {
+    await reporter.softStep('Set provider', async () =>
+      setProvider(root, manifest, provider),
+    );
+  }
+  await reporter.softStep(
+    'Clear agent-runner caches',
+    async () => `${clearAgentRunnerCaches(root)} cleared`,
+  );
+  await restart(options, reporter, result);
+  if (manifest.provider) {
+    const name = manifest.provider.name;
+    result.next.push(
+      provider === name
+        ? `Send NanoClaw a test message; the log shows "Using ${name} provider" when ${name} answers.`
+        : `To switch to ${name} later: set ${manifest.provider.envKey}=${name} in .env, copy .env to data/env/env, restart.`,
+    );
+  }
+}
+
+/** Put the provider line back as it was before apply (or drop ours). */
+function restoreProvider(
+  root: string,
+  manifest: SkillManifest,
+  previous: string | null | undefined,
+): string {
+  const key = manifest.provider!.envKey;
+  const text = readEnv(root);
+  const current = readEnvValue(text, key);
+  if (previous === undefined && current !== manifest.provider!.name)
+    return '.env unchanged';
+  const restored = setEnvLine(text, key, previous ?? null);
+  if (restored === text) return '.env unchanged';
+  writeEnvAndSync(root, restored);
+  return previous ? `restored ${previous}` : `removed ${key} from .env`;
+}
+
+export async function finishRemove(
+  root: string,
+  manifest: SkillManifest,
+  options: RemoveOptions,
+  previousProvider: string | null | undefined,
+  reporter: Reporter,
+  result: RunResult,
+): Promise<void> {
+  if (manifest.provider) {
+    await reporter.softStep('Restore provider', async () =>
+      restoreProvider(root, manifest, previousProvider),
+    );
+    const tokens = path.join(root, manifest.provider.tokenFile);
+    if (options.purgeTokens) {
+      await reporter.softStep('Delete tokens', async () => {
+        const existed = fs.existsSync(tokens);
+        fs.rmSync(tokens, { force: true });
+        fs.rmSync(`${tokens}.lock`, { force: true });
+        return existed
+          ? `deleted ${manifest.provider!.tokenFile}`
+          : 'none saved';
+      });
+    } else if (fs.existsSync(tokens)) {
+      result.next.push(
+        `Your sign-in tokens are kept in ${tokens} (remove-skill --purge-tokens deletes them).`,
+      );
+    }
+  }
+  await reporter.softStep(
+    'Clear agent-runner caches',
+    async () => `${clearAgentRunnerCaches(root)} cleared`,
+  );
+  await restart(options, reporter, result);
+}

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import picomatch from 'picomatch';
+
+import { getCodemod } from '../codemods/index.js';
+import { listFiles, sha256 } from './fs-util.js';
+import {
+  listSkills,
+  loadManifest,
+  readTemplate,
+  templateFiles,
+  type SkillManifest,
+} from './manifest.js';
+import { readState } from './state.js';
+import { readEnv, readEnvValue } from './steps/env-file.js';
+
+export type EditHealth = 'applied' | 'missing' | 'drifted';
+
+export interface EditStatus {
+  codemod: string;
+  file: string;
+  state: EditHealth;
+  detail?: string;
+}
+
+export interface TokenStatus {
+  file: string;
+  present: boolean;
+  expiresAt?: string;
+  expired?: boolean;
+  account?: string;
+}
+
+export interface SkillStatus {
+  skill: string;
+  applied: boolean;
+  recorded: boolean;
+  edits: EditStatus[];
+  changedTemplates: string[];
+  missingTemplates: string[];
+  tokens?: TokenStatus;
+}
+
+export interface TargetStatus {
+  target: string;
+  provider: string;
+  skills: SkillStatus[];
+}
+
+function codemodFiles(pattern: string, root: string): string[] {
+  if (!picomatch.scan(pattern).isGlob) return [pattern];
+  const matches = picomatch(pattern);
+  return listFiles(root).filter((file) => matches(file));
+}
+
+/** Each edit's state in the target: applied, missing, or drifted (partly there or anchor gone). */
+export function inspectEdits(
+  root: string,
+  manifest: SkillManifest,
+): EditStatus[] {
+  const edits: EditStatus[] = [];
+  for (const id of manifest.codemods) {
+    const codemod = getCodemod(id);
+    for (const file of codemodFiles(codemod.files, root)) {
+      const absolute = path.join(root, file);
+      if (!fs.existsSync(absolute)) {
+        edits.push({
+          codemod: id,
+          file,
+          state: 'drifted',
+          detail: 'file missing',
+        });
+        continue;
+      }
+      const detection = codemod.detect(fs.readFileSync(absolute, 'utf8'), file);
+      if (detection.state === 'not-applicable') continue;
+      const problem = detection.problems[0];
+      edits.push({
+        codemod: id,
+        file,
+        state:
+          problem || detection.state === 'partial'
+            ? 'drifted'
+            : detection.state === 'applied'
+              ? 'applied'
+              : 'missing',
+        detail: problem
+          ? `${problem.anchor}: expected ${problem.expected}`
+          : undefined,
+      });
+    }
+  }
+  return edits;
+}
+
+function maskAccount(id: string): string {
+  return id.length <= 8 ? '****' : `${id.slice(0, 4)}…${id.slice(-4)}`;
+}
+
+/** Token file facts without ever reading out a token. */
+export function inspectTokens(root: string, relative: string): TokenStatus {
+  const file = path.join(root, relative);
+  if (!fs.existsSync(file)) return { file: relative, present: false };
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const expires = Number(data.expiresAt ?? data.expires_at ?? NaN);
+    const account = (data.accountId ?? data.account_id) as string | undefined;
+    return {
+      file: relative,
+      present: true,
+      expiresAt: Number.isFinite(expires)
+        ? new Date(expires).toISOString()
+        : undefined,
+      expired: Number.isFinite(expires) ? expires <= Date.now() : undefined,
+      account: account ? maskAccount(account) : undefined,
+    };
+  } catch {
+    return { file: relative, present: true };
+  }
+}
+
+export function inspectSkill(
+  root: string,
+  manifest: SkillManifest,
+): SkillStatus {
+  const state = readState(root, manifest.name);
+  const edits = inspectEdits(root, manifest);
+  const changedTemplates: string[] = [];
+  const missingTemplates: string[] = [];
+  for (const file of templateFiles(manifest)) {
+    const absolute = path.join(root, file);
+    if (!fs.existsSync(absolute)) {
+      missingTemplates.push(file);
+      continue;
+    }
+    const expected = state?.templates[file] ?? sha256(readTemplate(file));
+    if (sha256(fs.readFileSync(absolute)) !== expected)
+      changedTemplates.push(file);
+  }
+  const anyApplied = edits.some((edit) => edit.state !== 'missing');
+  return {
+    skill: manifest.name,
+    applied: Boolean(state) || anyApplied,
+    recorded: Boolean(state),
+    edits,
+    changedTemplates,
+    missingTemplates,
+    tokens: manifest.provider
+      ? inspectTokens(root, manifest.provider.tokenFile)
+      : undefined,
+  };
+}
+
+export function inspectTarget(root: string): TargetStatus {
+  const env = readEnv(root);
+  return {
+    target: root,
+    provider:
+      readEnvValue(env, 'AGENT_PROVIDER') ??
+      process.env.AGENT_PROVIDER ??
+      'claude',
+    skills: listSkills().map((name) => inspectSkill(root, loadManifest(name))),
+  };
+}

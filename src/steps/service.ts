@@ -1,0 +1,63 @@
+import { execa } from 'execa';
+
+import { SkillError } from '../errors.js';
+
+export type ServiceManager = 'launchd' | 'systemd' | 'none';
+
+export interface ServiceInfo {
+  manager: ServiceManager;
+  /** What restarts it (or, for none, how to start it by hand). */
+  command: string[];
+}
+
+const LAUNCHD_LABEL = 'com.nanoclaw';
+const SYSTEMD_UNIT = 'nanoclaw';
+
+async function succeeds(file: string, args: string[]): Promise<boolean> {
+  const result = await execa(file, args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 15_000,
+  });
+  return !result.failed;
+}
+
+/** Which service manager runs NanoClaw here: launchd, a systemd user unit, or neither. */
+export async function detectService(): Promise<ServiceInfo> {
+  const uid = process.getuid?.() ?? 0;
+  const launchdTarget = `gui/${uid}/${LAUNCHD_LABEL}`;
+  if (await succeeds('launchctl', ['print', launchdTarget])) {
+    return {
+      manager: 'launchd',
+      command: ['launchctl', 'kickstart', '-k', launchdTarget],
+    };
+  }
+  if (await succeeds('systemctl', ['--user', 'cat', SYSTEMD_UNIT])) {
+    return {
+      manager: 'systemd',
+      command: ['systemctl', '--user', 'restart', SYSTEMD_UNIT],
+    };
+  }
+  return { manager: 'none', command: ['npm', 'run', 'dev'] };
+}
+
+/** Restart the service; a failure names the command to run by hand. */
+export async function restartService(service: ServiceInfo): Promise<string> {
+  if (service.manager === 'none') {
+    return `no launchd or systemd service found; start NanoClaw with \`npm start\` (or \`${service.command.join(' ')}\`)`;
+  }
+  const [file, ...args] = service.command;
+  const result = await execa(file, args, {
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    timeout: 60_000,
+  });
+  if (result.failed) {
+    throw new SkillError(
+      `Restarting the ${service.manager} service failed (${(result.all ?? '').trim() || `exit ${result.exitCode}`}).`,
+      { hint: `Run \`${service.command.join(' ')}\` yourself.` },
+    );
+  }
+  return `${service.manager}: ${service.command.join(' ')}`;
+}

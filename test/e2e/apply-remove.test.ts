@@ -1,0 +1,129 @@
+import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+import {
+  createSampleCopy,
+  diffSnapshots,
+  listVariants,
+  sampleEnv,
+  treeSnapshot,
+  type SampleCopy,
+} from '../helpers/sample.js';
+
+const copies: SampleCopy[] = [];
+afterAll(async () => {
+  await Promise.all(copies.map((copy) => copy.cleanup()));
+});
+
+const APPLY = ['--yes', '--skip-auth', '--no-restart'];
+
+async function inTarget(dir: string, file: string, args: string[]) {
+  return execa(file, args, {
+    cwd: dir,
+    env: sampleEnv(),
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
+}
+
+describe.each(listVariants())(
+  'apply, build and remove on the %s sample',
+  (variant) => {
+    it('installs for real, keeps the target green, is idempotent and removes to the original bytes', async () => {
+      const copy = await createSampleCopy(variant, { git: true });
+      copies.push(copy);
+      const target = copy.dir;
+      const before = await treeSnapshot(target);
+      const lockBefore = fs.readFileSync(
+        path.join(target, 'package-lock.json'),
+      );
+
+      const apply = await runCli('apply-skill', [
+        'add-codex-provider',
+        '--target',
+        target,
+        ...APPLY,
+      ]);
+      expect(apply.exitCode, apply.stderr).toBe(0);
+      for (const built of [
+        'dist/index.js',
+        'dist/plugins/codex/host.js',
+        'dist/plugin-loader.js',
+        'packages/codex-oauth/dist/index.js',
+        'node_modules/codex-oauth/package.json',
+      ]) {
+        expect(fs.existsSync(path.join(target, built)), built).toBe(true);
+      }
+      // No stray compiled files next to the sources (the TS6059 failure mode).
+      expect(fs.existsSync(path.join(target, 'plugins/codex/host.js'))).toBe(
+        false,
+      );
+      const pkg = JSON.parse(
+        fs.readFileSync(path.join(target, 'package.json'), 'utf8'),
+      );
+      expect(pkg.dependencies['codex-oauth']).toBe('file:packages/codex-oauth');
+      expect(pkg.scripts.build).toBe('tsc && tsc -p tsconfig.plugins.json');
+
+      // The target's own CI stays green: its vitest suite and prettier check.
+      const vitest = await inTarget(target, 'npx', ['vitest', 'run']);
+      expect(vitest.exitCode, vitest.all).toBe(0);
+      const prettier = await inTarget(target, 'npx', [
+        'prettier',
+        '--check',
+        'src/**/*.ts',
+      ]);
+      expect(prettier.exitCode, prettier.all).toBe(0);
+
+      // Idempotent: a second apply changes nothing and says so.
+      const applied = await treeSnapshot(target);
+      const again = await runCli('apply-skill', [
+        'add-codex-provider',
+        '--target',
+        target,
+        ...APPLY,
+      ]);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/already applied/);
+      expect(diffSnapshots(applied, await treeSnapshot(target))).toEqual({
+        added: [],
+        removed: [],
+        changed: [],
+      });
+
+      const remove = await runCli('remove-skill', [
+        'add-codex-provider',
+        '--target',
+        target,
+        '--yes',
+        '--no-restart',
+      ]);
+      expect(remove.exitCode, remove.stderr).toBe(0);
+      expect(diffSnapshots(before, await treeSnapshot(target))).toEqual({
+        added: [],
+        removed: [],
+        changed: [],
+      });
+      expect(
+        fs
+          .readFileSync(path.join(target, 'package-lock.json'))
+          .equals(lockBefore),
+      ).toBe(true);
+      expect(fs.existsSync(path.join(target, '.nanoclaw'))).toBe(false);
+      expect(fs.existsSync(path.join(target, 'node_modules/codex-oauth'))).toBe(
+        false,
+      );
+      expect(fs.existsSync(path.join(target, 'dist/plugins'))).toBe(false);
+      expect(fs.existsSync(path.join(target, 'dist/index.js'))).toBe(true);
+      const status = await inTarget(target, 'git', [
+        'status',
+        '--porcelain',
+        '--untracked-files=all',
+      ]);
+      expect(status.all).toBe('');
+    });
+  },
+);
