@@ -2,7 +2,11 @@
  * src/config.ts: read AGENT_PROVIDER from .env with the other settings and
  * export it (default 'claude'), so the host can pick a provider plugin.
  */
-import { Node, type SourceFile, type VariableStatement } from 'ts-morph';
+import {
+  Node,
+  type SourceFile,
+  type VariableStatement,
+} from '../src/codemod/ts-morph.js';
 
 import { parse, stringValue, topLevelVariables } from '../src/codemod/ast.js';
 import {

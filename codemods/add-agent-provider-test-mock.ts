@@ -3,7 +3,11 @@
  * AGENT_PROVIDER too, since vitest throws when code reads an export a mock lacks.
  */
 import path from 'node:path';
-import { Node, SyntaxKind, type CallExpression } from 'ts-morph';
+import {
+  Node,
+  SyntaxKind,
+  type CallExpression,
+} from '../src/codemod/ts-morph.js';
 
 import { parse, propertyKey, stringValue, unwrap } from '../src/codemod/ast.js';
 import {

@@ -1,5 +1,5 @@
 /** setup/index.ts: register the codex-auth step, so `npm run setup -- --step codex-auth` signs in. */
-import { Node } from 'ts-morph';
+import { Node } from '../src/codemod/ts-morph.js';
 
 import {
   parse,

@@ -2,7 +2,7 @@
  * src/index.ts: load the provider plugins at startup, before the state that
  * may start agents is loaded.
  */
-import { Node, SyntaxKind, type SourceFile } from 'ts-morph';
+import { Node, SyntaxKind, type SourceFile } from '../src/codemod/ts-morph.js';
 
 import { parse, topLevelFunctions } from '../src/codemod/ast.js';
 import {

@@ -3,7 +3,7 @@
  * than Claude, hand the input to the provider module the host copied next to
  * the runner (provider-<name>.js) instead of the Claude query loop.
  */
-import { Node, SyntaxKind, type SourceFile } from 'ts-morph';
+import { Node, SyntaxKind, type SourceFile } from '../src/codemod/ts-morph.js';
 
 import {
   parse,

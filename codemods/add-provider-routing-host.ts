@@ -10,7 +10,7 @@ import {
   SyntaxKind,
   type ExpressionStatement,
   type SourceFile,
-} from 'ts-morph';
+} from '../src/codemod/ts-morph.js';
 
 import { onlyFunction, parse } from '../src/codemod/ast.js';
 import {

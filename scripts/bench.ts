@@ -17,13 +17,7 @@ const SAMPLE = path.join(TOOL_ROOT, 'test', 'fixtures', 'nanoclaw');
 const BIN = path.join(TOOL_ROOT, 'dist', 'scripts');
 const TARGETS = { 'dry-run': 800, apply: 1000, remove: 1000 } as const;
 const RSS_TARGET_MB = 250;
-const QUIET = [
-  '--yes',
-  '--skip-install',
-  '--skip-build',
-  '--skip-auth',
-  '--no-restart',
-];
+const QUIET = ['--yes', '--skip-install', '--skip-build', '--no-restart'];
 
 /** Preloaded into each run: writes the process's peak RSS when it exits. */
 function rssProbe(dir: string): string {
@@ -82,7 +76,12 @@ async function main(): Promise<void> {
         await timed('apply-skill.js', [...common, '--dry-run'], probe, rssFile),
       );
       samples.apply.push(
-        await timed('apply-skill.js', [...common, ...QUIET], probe, rssFile),
+        await timed(
+          'apply-skill.js',
+          [...common, ...QUIET, '--skip-auth'],
+          probe,
+          rssFile,
+        ),
       );
       samples.remove.push(
         await timed('remove-skill.js', [...common, ...QUIET], probe, rssFile),

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 
 import { SkillError } from './errors.js';
 import { pruneEmptyDirs } from './fs-util.js';
@@ -18,6 +17,7 @@ export async function withTargetLock<T>(
   fs.mkdirSync(stateDir, { recursive: true });
   const lockPath = path.join(stateDir, 'lock');
   let release: () => Promise<void>;
+  const { default: lockfile } = await import('proper-lockfile');
   try {
     release = await lockfile.lock(root, {
       lockfilePath: lockPath,

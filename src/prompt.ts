@@ -1,5 +1,3 @@
-import { confirm as inquirerConfirm, select } from '@inquirer/prompts';
-
 /** True when a person can answer questions: both ends are terminals and CI is not set. */
 export function canPrompt(): boolean {
   return (
@@ -13,6 +11,7 @@ export async function confirm(
   fallback: boolean,
 ): Promise<boolean> {
   if (!canPrompt()) return fallback;
+  const { confirm: inquirerConfirm } = await import('@inquirer/prompts');
   return inquirerConfirm(
     { message, default: fallback },
     { output: process.stderr },
@@ -25,6 +24,7 @@ export async function choose<T extends string>(
   fallback: T,
 ): Promise<T> {
   if (!canPrompt()) return fallback;
+  const { select } = await import('@inquirer/prompts');
   return select(
     { message, choices, default: fallback },
     { output: process.stderr },

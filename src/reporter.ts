@@ -1,4 +1,3 @@
-import ora from 'ora';
 import pc from 'picocolors';
 
 import { errorMessage } from './errors.js';
@@ -60,8 +59,11 @@ export class Reporter {
     describe?: (value: T) => string | undefined,
   ): Promise<T> {
     const started = Date.now();
+    // ora is loaded only for a terminal: plain and --json runs start faster.
     const spinner = this.fancy
-      ? ora({ text: name, stream: this.stream }).start()
+      ? (await import('ora'))
+          .default({ text: name, stream: this.stream })
+          .start()
       : undefined;
     if (!spinner) this.line(pc.dim(`… ${name}`));
     try {

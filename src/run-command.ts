@@ -1,5 +1,3 @@
-import { execa } from 'execa';
-
 import { SkillError } from './errors.js';
 
 export interface CommandResult {
@@ -27,6 +25,7 @@ export async function runCommand(
     timeoutMs?: number;
   },
 ): Promise<CommandResult> {
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     cwd: options.cwd,
     env: options.env,

@@ -9,23 +9,37 @@ import {
   type SourceFile,
   type Statement,
   type VariableDeclaration,
-} from 'ts-morph';
+} from './ts-morph.js';
 
 let project: Project | undefined;
+let live: { source: string; file: SourceFile; generation: number } | undefined;
+let parseGeneration = 0;
+
+/** Changes on every parse: nodes (and analyses holding them) from an older one are gone. */
+export function currentParse(): number {
+  return parseGeneration;
+}
 
 /**
  * Parse source into the shared project. The previous parse is replaced, so
- * nodes from it must not be used afterwards: a codemod parses once per call.
+ * nodes from it must not be used afterwards. Codemods only read the tree (they
+ * splice text), so the same text parsed twice in a row reuses the live file.
  */
 export function parse(source: string): SourceFile {
+  if (live?.source === source && live.generation === parseGeneration) {
+    return live.file;
+  }
+  parseGeneration++;
   project ??= new Project({
     useInMemoryFileSystem: true,
     skipAddingFilesFromTsConfig: true,
     skipLoadingLibFiles: true,
   });
-  return project.createSourceFile('/codemod-target.ts', source, {
+  const file = project.createSourceFile('/codemod-target.ts', source, {
     overwrite: true,
   });
+  live = { source, file, generation: parseGeneration };
+  return file;
 }
 
 export function topLevelFunctions(

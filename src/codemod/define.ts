@@ -9,6 +9,7 @@ import type { API, FileInfo, Options } from 'jscodeshift';
 
 import { SkillError } from '../errors.js';
 import type { AnchorProblem, Codemod, Detection } from './types.js';
+import { currentParse } from './ast.js';
 import { applyEdits, type Edit } from './text.js';
 
 export interface Part {
@@ -60,9 +61,24 @@ export interface CodemodDefinition {
 export function defineCodemod(definition: CodemodDefinition): Codemod {
   const { id, description, files } = definition;
 
+  // detect() then apply() on the same text is the engine's usual pair: reuse
+  // the analysis while its parse is still the live one.
+  let last:
+    | { source: string; filePath: string; parse: number; analysis: Analysis }
+    | undefined;
+
   function analyze(source: string, filePath: string): Analysis {
+    if (
+      last?.source === source &&
+      last.filePath === filePath &&
+      last.parse === currentParse()
+    ) {
+      return last.analysis;
+    }
     try {
-      return definition.analyze(source, filePath);
+      const analysis = definition.analyze(source, filePath);
+      last = { source, filePath, parse: currentParse(), analysis };
+      return analysis;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       return {

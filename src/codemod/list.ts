@@ -13,7 +13,7 @@ import {
   type Node,
   type NamedImports,
   type ObjectLiteralExpression,
-} from 'ts-morph';
+} from './ts-morph.js';
 
 import {
   indentAt,

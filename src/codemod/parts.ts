@@ -5,7 +5,7 @@ import {
   type ImportDeclaration,
   type NamedImports,
   type SourceFile,
-} from 'ts-morph';
+} from './ts-morph.js';
 
 import type { Part } from './define.js';
 import { importList, insertItems, removeItems } from './list.js';

@@ -7,7 +7,7 @@ import {
   SyntaxKind,
   type CallExpression,
   type SourceFile,
-} from 'ts-morph';
+} from './ts-morph.js';
 
 import { insideTemplate, topLevelFunctions } from './ast.js';
 import type { Part } from './define.js';

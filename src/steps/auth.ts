@@ -1,7 +1,5 @@
-import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
-import open from 'open';
 
 import { SkillError } from '../errors.js';
 
@@ -65,6 +63,10 @@ export async function runAuthStep(
   const args = ['setup/index.ts', '--step', options.step, '--no-browser'];
   if (options.reauth) args.push('--reauth');
   if (options.deviceAuth) args.push('--device-auth');
+  const [{ execa }, { default: open }] = await Promise.all([
+    import('execa'),
+    import('open'),
+  ]);
   const child = execa(tsxBin(root), args, {
     cwd: root,
     env: options.env,

@@ -1,5 +1,3 @@
-import { execa } from 'execa';
-
 import { SkillError } from '../errors.js';
 
 export type ServiceManager = 'launchd' | 'systemd' | 'none';
@@ -14,6 +12,7 @@ const LAUNCHD_LABEL = 'com.nanoclaw';
 const SYSTEMD_UNIT = 'nanoclaw';
 
 async function succeeds(file: string, args: string[]): Promise<boolean> {
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     reject: false,
     stdin: 'ignore',
@@ -47,6 +46,7 @@ export async function restartService(service: ServiceInfo): Promise<string> {
     return `no launchd or systemd service found; start NanoClaw with \`npm start\` (or \`${service.command.join(' ')}\`)`;
   }
   const [file, ...args] = service.command;
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     reject: false,
     stdin: 'ignore',
