@@ -1,0 +1,10 @@
+export {
+  CodexAuth,
+  type CodexAuthOptions,
+  type CodexAuthStatus,
+  type CodexLoginOptions,
+  type CodexLoginResult,
+  type CodexTokens,
+} from './codex-auth.js';
+export { CodexAuthError, type CodexAuthErrorCode } from './errors.js';
+export { maskAccountId } from './mask.js';
