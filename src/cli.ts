@@ -102,15 +102,33 @@ function renderFailure(err: SkillError, reporter: Reporter): void {
   if (err.hint) reporter.info(`  ${pc.bold('What to do:')} ${err.hint}`);
 }
 
+/**
+ * Created files, folded per folder when a folder holds several: a skill adds
+ * whole packages, and thirty lines of them bury the edits.
+ */
+export function foldPaths(files: string[]): string[] {
+  const byDir = new Map<string, string[]>();
+  for (const file of files) {
+    const dir = file.split('/').slice(0, 2).join('/');
+    const key = file.includes('/') && dir !== file ? dir : file;
+    byDir.set(key, [...(byDir.get(key) ?? []), file]);
+  }
+  return [...byDir].flatMap(([dir, inDir]) =>
+    inDir.length >= 3 ? [`${dir}/ (${inDir.length} files)`] : inDir,
+  );
+}
+
 function renderSuccess(result: RunResult, reporter: Reporter): void {
   const { created, updated, deleted } = result.files;
   if (result.dryRun) return;
   const verb = result.operation === 'apply' ? 'Applied' : 'Removed';
   if (result.status === 'applied' || result.status === 'removed') {
     reporter.success(`${verb} ${result.skill} in ${result.target}`);
-    for (const file of created) reporter.info(`  ${pc.green('+')} ${file}`);
+    for (const file of foldPaths(created))
+      reporter.info(`  ${pc.green('+')} ${file}`);
     for (const file of updated) reporter.info(`  ${pc.yellow('~')} ${file}`);
-    for (const file of deleted) reporter.info(`  ${pc.red('-')} ${file}`);
+    for (const file of foldPaths(deleted))
+      reporter.info(`  ${pc.red('-')} ${file}`);
   }
   for (const line of result.next) reporter.info(line);
 }

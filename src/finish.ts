@@ -56,7 +56,9 @@ async function signIn(
       echo,
     });
   reporter.info(
-    'Sign in with your ChatGPT account (the step prints the URL; paste the redirect URL if the browser is elsewhere):',
+    options.browser === false
+      ? 'Sign in with your ChatGPT account: open the link below in any browser, then paste the final redirect URL here if asked.'
+      : 'Sign in with your ChatGPT account: your browser opens the link below (if it does not, open it yourself).',
   );
   let outcome = await run(Boolean(options.reauth));
   if (
