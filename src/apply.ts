@@ -2,16 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { journaled, recoverInterruptedRun, writeChanges } from './commit.js';
-import { renderDiff, summarise } from './diff.js';
+import { summarise } from './diff.js';
 import { SkillError } from './errors.js';
 import { finishApply } from './finish.js';
 import { sha256 } from './fs-util.js';
 import type { Journal } from './journal.js';
 import { loadManifest, templateFiles, type SkillManifest } from './manifest.js';
 import { toolVersion } from './paths.js';
-import { assertWritable, planApply, type Plan } from './plan.js';
+import { assertWritable, planApply } from './plan.js';
 import type { Reporter } from './reporter.js';
-import type { RunResult } from './result.js';
+import { baseResult, reportDryRun, type RunResult } from './result.js';
 import {
   readState,
   stateBlobPath,
@@ -44,29 +44,6 @@ export interface ApplyOptions {
   browser?: boolean;
   deviceAuth?: boolean;
   provider?: 'codex' | 'claude';
-}
-
-export function baseResult(
-  operation: 'apply' | 'remove',
-  manifest: SkillManifest,
-  root: string,
-  plan: Plan | undefined,
-  dryRun: boolean,
-): RunResult {
-  return {
-    ok: true,
-    operation,
-    skill: manifest.name,
-    target: root,
-    status: 'dry-run',
-    dryRun,
-    files: summarise(plan?.changes ?? []),
-    edits: plan?.edits ?? [],
-    kept: plan?.kept ?? [],
-    warnings: plan?.warnings ?? [],
-    steps: [],
-    next: [],
-  };
 }
 
 /** The lock file as it was before install, kept so remove can restore it byte for byte. */
@@ -174,15 +151,7 @@ export async function applySkill(
       readState(root, manifest.name),
       options,
     );
-    for (const warning of plan.warnings) reporter.warn(warning);
-    const diff = renderDiff(plan.changes);
-    if (diff) print(diff);
-    reporter.info(
-      plan.changes.length === 0
-        ? `${manifest.name} is already applied; nothing would change.`
-        : `Dry run: ${plan.changes.length} file(s) would change; nothing was written.`,
-    );
-    return baseResult('apply', manifest, root, plan, true);
+    return reportDryRun(plan, reporter, print, 'is already applied');
   }
 
   return withTargetLock(root, async () => {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { baseResult } from './apply.js';
+import { baseResult, reportDryRun } from './result.js';
 import { journaled, recoverInterruptedRun, writeChanges } from './commit.js';
-import { renderDiff, summarise } from './diff.js';
+import { summarise } from './diff.js';
 import { SkillError } from './errors.js';
 import { finishRemove } from './finish.js';
 import { pruneEmptyDirs, sha256, writeFileAtomic } from './fs-util.js';
@@ -119,15 +119,7 @@ export async function removeSkill(
       readState(root, manifest.name),
       options,
     );
-    for (const warning of plan.warnings) reporter.warn(warning);
-    const diff = renderDiff(plan.changes);
-    if (diff) print(diff);
-    reporter.info(
-      plan.changes.length === 0
-        ? `${manifest.name} is not applied; nothing would change.`
-        : `Dry run: ${plan.changes.length} file(s) would change; nothing was written.`,
-    );
-    return baseResult('remove', manifest, root, plan, true);
+    return reportDryRun(plan, reporter, print, 'is not applied');
   }
 
   return withTargetLock(root, async () => {

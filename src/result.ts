@@ -1,6 +1,7 @@
-import type { ChangeSummary } from './diff.js';
-import type { EditOutcome } from './plan.js';
-import type { StepRecord } from './reporter.js';
+import { renderDiff, summarise, type ChangeSummary } from './diff.js';
+import type { SkillManifest } from './manifest.js';
+import type { EditOutcome, Plan } from './plan.js';
+import type { Reporter, StepRecord } from './reporter.js';
 
 /** The one machine-readable result a run prints under --json. */
 export interface RunResult {
@@ -23,4 +24,45 @@ export interface RunResult {
   steps: StepRecord[];
   next: string[];
   error?: { message: string; file?: string; hint?: string; details: string[] };
+}
+
+export function baseResult(
+  operation: 'apply' | 'remove',
+  manifest: SkillManifest,
+  root: string,
+  plan: Plan | undefined,
+  dryRun: boolean,
+): RunResult {
+  return {
+    ok: true,
+    operation,
+    skill: manifest.name,
+    target: root,
+    status: 'dry-run',
+    dryRun,
+    files: summarise(plan?.changes ?? []),
+    edits: plan?.edits ?? [],
+    kept: plan?.kept ?? [],
+    warnings: plan?.warnings ?? [],
+    steps: [],
+    next: [],
+  };
+}
+
+/** A dry run: the plan's diff on stdout, a one-line verdict on stderr, nothing written. */
+export function reportDryRun(
+  plan: Plan,
+  reporter: Reporter,
+  print: (text: string) => void,
+  unchanged: string,
+): RunResult {
+  for (const warning of plan.warnings) reporter.warn(warning);
+  const diff = renderDiff(plan.changes);
+  if (diff) print(diff);
+  reporter.info(
+    plan.changes.length === 0
+      ? `${plan.manifest.name} ${unchanged}; nothing would change.`
+      : `Dry run: ${plan.changes.length} file(s) would change; nothing was written.`,
+  );
+  return baseResult(plan.operation, plan.manifest, plan.root, plan, true);
 }
