@@ -1,0 +1,330 @@
+/**
+ * A `docker` that runs NanoClaw's agent container without Docker.
+ *
+ * `docker run -i --rm --name N -e K=V -v host:container[:ro] IMAGE` builds a small
+ * container filesystem in a temp folder, mounts every `-v` at its container path
+ * inside it, compiles the mounted /app/src (the group's agent-runner-src) with the
+ * image's package.json and tsconfig.json, exactly as the container's entrypoint
+ * does, and runs `node dist/index.js` with stdin, stdout and stderr passed through.
+ *
+ * The agent runner finds its container paths through the variables the Codex
+ * provider reads: NANOCLAW_WORKSPACE is <root>/workspace and
+ * NANOCLAW_CODEX_SESSIONS_DIR is <root>/home/node/.claude/codex-sessions. It sees
+ * only the `-e` variables and the image's own environment, not the host's.
+ *
+ * Mounts are real bind mounts made in a user namespace (`unshare -Urm`), so a
+ * symlink check sees what it would in Docker and `:ro` is enforced. Where user
+ * namespaces are not allowed the runtime falls back to copies: /workspace mounts
+ * are copied in and the writable ones copied back after exit, other mounts are
+ * symlinks.
+ *
+ * This file is both the helper tests import and, run by tsx, the runtime itself.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const TOOL_ROOT = path.resolve(path.dirname(THIS_FILE), '..', '..');
+
+export type Isolation = 'bind' | 'copy';
+
+export interface ContainerImage {
+  /** The agent runner the image is built from: its package.json and tsconfig.json are used. */
+  agentRunnerDir: string;
+  /** The image's node_modules (for @types/node when compiling). */
+  nodeModulesDir: string;
+  /** Environment the image sets (ENV lines). */
+  env?: Record<string, string>;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readonly: boolean;
+}
+
+export interface ContainerRun {
+  name: string;
+  image: string;
+  /** The `-e` variables, as the host passed them. */
+  env: Record<string, string>;
+  mounts: Mount[];
+  isolation: Isolation;
+  exitCode: number;
+}
+
+export interface FakeContainerRuntime {
+  /** Put this first on PATH of the host process. */
+  binDir: string;
+  isolation: Isolation;
+  /** Every finished `docker run`, oldest first. */
+  runs(): ContainerRun[];
+  cleanup(): Promise<void>;
+}
+
+interface RuntimeConfig {
+  stateDir: string;
+  node: string;
+  tsx: string;
+  tsc: string;
+  image: ContainerImage;
+  isolation: Isolation;
+}
+
+/** Whether this machine lets an unprivileged user make bind mounts in a user namespace. */
+function canBindMount(): boolean {
+  const probe = spawnSync('unshare', ['-Urm', 'true'], { stdio: 'ignore' });
+  return probe.status === 0;
+}
+
+export async function createFakeContainerRuntime(options: {
+  image: ContainerImage;
+  /** Default: 'bind' where the machine allows it, else 'copy'. */
+  isolation?: Isolation;
+}): Promise<FakeContainerRuntime> {
+  const stateDir = await fs.promises.mkdtemp(
+    path.join(os.tmpdir(), 'fake-docker-'),
+  );
+  const binDir = path.join(stateDir, 'bin');
+  const config: RuntimeConfig = {
+    stateDir,
+    node: process.execPath,
+    tsx: path.join(TOOL_ROOT, 'node_modules', '.bin', 'tsx'),
+    tsc: path.join(TOOL_ROOT, 'node_modules', '.bin', 'tsc'),
+    image: options.image,
+    isolation: options.isolation ?? (canBindMount() ? 'bind' : 'copy'),
+  };
+  const configFile = path.join(stateDir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  fs.mkdirSync(binDir);
+  fs.writeFileSync(
+    path.join(binDir, 'docker'),
+    `#!/bin/sh\nexec ${quote(config.tsx)} ${quote(THIS_FILE)} ${quote(configFile)} "$@"\n`,
+    { mode: 0o755 },
+  );
+
+  return {
+    binDir,
+    isolation: config.isolation,
+    runs: () => readRuns(stateDir),
+    cleanup: () => fs.promises.rm(stateDir, { recursive: true, force: true }),
+  };
+}
+
+function readRuns(stateDir: string): ContainerRun[] {
+  const log = path.join(stateDir, 'runs.jsonl');
+  if (!fs.existsSync(log)) return [];
+  return fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ContainerRun);
+}
+
+/** A POSIX shell word. */
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+// ---- The runtime ---------------------------------------------------------------
+
+interface RunArgs {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  mounts: Mount[];
+  remove: boolean;
+}
+
+function parseRunArgs(args: string[]): RunArgs {
+  const run: RunArgs = {
+    name: `fake-${process.pid}`,
+    image: '',
+    env: {},
+    mounts: [],
+    remove: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '-i' || arg === '--interactive') continue;
+    if (arg === '--rm') run.remove = true;
+    else if (arg === '--name') run.name = args[++i];
+    else if (arg === '-e' || arg === '--env') {
+      const pair = args[++i];
+      const eq = pair.indexOf('=');
+      // `-e KEY` alone passes the caller's value through, as Docker does.
+      if (eq === -1) run.env[pair] = process.env[pair] ?? '';
+      else run.env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    } else if (arg === '-v' || arg === '--volume') {
+      run.mounts.push(parseVolume(args[++i]));
+    } else if (arg.startsWith('-')) {
+      throw new Error(`fake docker: unsupported option ${arg}`);
+    } else {
+      run.image = arg;
+      if (i !== args.length - 1) {
+        throw new Error(
+          `fake docker: a command after the image is not supported (${args.slice(i + 1).join(' ')})`,
+        );
+      }
+    }
+  }
+  if (!run.image) throw new Error('fake docker: no image given');
+  return run;
+}
+
+function parseVolume(spec: string): Mount {
+  const parts = spec.split(':');
+  const mode = parts[parts.length - 1];
+  const readonly = mode === 'ro';
+  if (mode === 'ro' || mode === 'rw') parts.pop();
+  const containerPath = parts.pop() ?? '';
+  const hostPath = parts.join(':');
+  if (!path.isAbsolute(hostPath) || !path.posix.isAbsolute(containerPath)) {
+    throw new Error(`fake docker: cannot parse volume ${spec}`);
+  }
+  return { hostPath, containerPath, readonly };
+}
+
+async function runContainer(config: RuntimeConfig, args: string[]) {
+  const run = parseRunArgs(args);
+  const containersDir = path.join(config.stateDir, 'containers');
+  fs.mkdirSync(containersDir, { recursive: true });
+  const root = fs.mkdtempSync(path.join(containersDir, `${run.name}-`));
+  const at = (containerPath: string) => path.join(root, containerPath);
+
+  // The image: the agent runner's manifest and compiler settings, its dependencies.
+  const app = at('/app');
+  fs.mkdirSync(app, { recursive: true });
+  for (const file of ['package.json', 'tsconfig.json']) {
+    fs.copyFileSync(
+      path.join(config.image.agentRunnerDir, file),
+      path.join(app, file),
+    );
+  }
+  fs.symlinkSync(config.image.nodeModulesDir, path.join(app, 'node_modules'));
+  fs.mkdirSync(at('/home/node'), { recursive: true });
+
+  const setup: string[] = ['set -e'];
+  const copiedBack: Mount[] = [];
+  for (const mount of run.mounts) {
+    const target = at(mount.containerPath);
+    if (config.isolation === 'bind') {
+      fs.mkdirSync(target, { recursive: true });
+      setup.push(`mount --bind ${quote(mount.hostPath)} ${quote(target)}`);
+      if (mount.readonly) {
+        setup.push(`mount -o remount,bind,ro ${quote(target)}`);
+      }
+    } else if (mount.containerPath.startsWith('/workspace/')) {
+      // A symlink here would point out of the workspace, which the agent refuses.
+      fs.cpSync(mount.hostPath, target, { recursive: true });
+      if (!mount.readonly) copiedBack.push(mount);
+    } else {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.symlinkSync(mount.hostPath, target);
+    }
+  }
+  // The entrypoint: compile the mounted sources, then run them. tsc reports on stdout,
+  // which belongs to the output markers, so its report goes to stderr.
+  setup.push(
+    `cd ${quote(app)}`,
+    `${quote(config.node)} ${quote(config.tsc)} -p . 1>&2`,
+    `exec ${quote(config.node)} dist/index.js`,
+  );
+  const script = setup.join('\n');
+
+  const env: Record<string, string> = {
+    PATH: [
+      path.dirname(config.node),
+      '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    ].join(':'),
+    HOME: at('/home/node'),
+    ...config.image.env,
+    ...run.env,
+    NANOCLAW_WORKSPACE: at('/workspace'),
+    NANOCLAW_CODEX_SESSIONS_DIR: at('/home/node/.claude/codex-sessions'),
+  };
+  const [command, commandArgs] =
+    config.isolation === 'bind'
+      ? [
+          'unshare',
+          ['--user', '--map-root-user', '--mount', 'sh', '-c', script],
+        ]
+      : ['sh', ['-c', script]];
+  const child = spawn(command, commandArgs as string[], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGTERM', forward('SIGTERM'));
+  process.on('SIGINT', forward('SIGINT'));
+  const exitCode = await new Promise<number>((resolve) => {
+    child.on('error', (err) => {
+      process.stderr.write(`fake docker: ${err.message}\n`);
+      resolve(125);
+    });
+    child.on('close', (code, signal) =>
+      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)),
+    );
+  });
+
+  for (const mount of copiedBack) {
+    syncBack(at(mount.containerPath), mount.hostPath);
+  }
+  const record: ContainerRun = {
+    name: run.name,
+    image: run.image,
+    env: run.env,
+    mounts: run.mounts,
+    isolation: config.isolation,
+    exitCode,
+  };
+  fs.appendFileSync(
+    path.join(config.stateDir, 'runs.jsonl'),
+    `${JSON.stringify(record)}\n`,
+  );
+  // The bind mounts died with the namespace: only the skeleton is left to delete.
+  if (run.remove) fs.rmSync(root, { recursive: true, force: true });
+  return exitCode;
+}
+
+/** Make `to` hold what `from` holds: what the container wrote, changed or deleted. */
+function syncBack(from: string, to: string): void {
+  for (const name of fs.readdirSync(to)) {
+    if (!fs.existsSync(path.join(from, name))) {
+      fs.rmSync(path.join(to, name), { recursive: true, force: true });
+    }
+  }
+  fs.cpSync(from, to, { recursive: true, force: true });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [configFile, subcommand, ...rest] = argv;
+  const config = JSON.parse(
+    fs.readFileSync(configFile, 'utf8'),
+  ) as RuntimeConfig;
+  if (subcommand === 'run') return runContainer(config, rest);
+  if (subcommand === 'info' || subcommand === 'version') {
+    process.stdout.write(`fake docker (${config.isolation} mounts)\n`);
+    return 0;
+  }
+  process.stderr.write(
+    `fake docker: "${subcommand}" is not supported (only run, info, version)\n`,
+  );
+  return 125;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === THIS_FILE) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(
+        `${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      process.exit(125);
+    },
+  );
+}
