@@ -44,6 +44,9 @@ function routingLines(unit: string): string[] {
     `${unit});`,
     `${unit}await runProvider(containerInput);`,
     `${unit}return;`,
+    `} else if (containerInput.sessionId?.includes(':')) {`,
+    `${unit}// Another provider's session (e.g. codex:<id>): Claude cannot resume it.`,
+    `${unit}delete containerInput.sessionId;`,
     '}',
   ];
 }

@@ -205,6 +205,10 @@ export async function finishRemove(
   result: RunResult,
 ): Promise<void> {
   if (manifest.provider) {
+    const name = manifest.provider.name;
+    result.next.push(
+      `A group whose last conversation ran on ${name} keeps a session id starting with "${name}:"; clear that group's session in NanoClaw before Claude answers there, or Claude is asked to resume a conversation it never had.`,
+    );
     await reporter.softStep('Restore provider', async () =>
       restoreProvider(root, manifest, previousProvider),
     );

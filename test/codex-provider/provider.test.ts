@@ -226,7 +226,7 @@ describe('provider-codex.ts in a child process', () => {
       status: 'success',
       result: 'The dog is called Rex.',
     });
-    expect(output.newSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(output.newSessionId).toMatch(/^codex:[0-9a-f-]{36}$/);
     expect(stderr).toContain(
       '[agent-runner] Using codex provider: model gpt-5.1-codex',
     );
@@ -239,7 +239,7 @@ describe('provider-codex.ts in a child process', () => {
       'chatgpt-account-id': 'acct-123',
       'openai-beta': 'responses=experimental',
       originator: 'codex_cli_rs',
-      session_id: output.newSessionId,
+      session_id: output.newSessionId.slice('codex:'.length),
       accept: 'text/event-stream',
       'content-type': 'application/json',
     });
@@ -588,7 +588,7 @@ describe('provider-codex.ts in a child process', () => {
     expect(sessionId).toBeTruthy();
 
     const saved = fs.readFileSync(
-      path.join(place.sessionsDir, `${sessionId}.json`),
+      path.join(place.sessionsDir, `${sessionId!.slice('codex:'.length)}.json`),
       'utf-8',
     );
     expect(saved).toContain('My number is 42.');
@@ -604,7 +604,8 @@ describe('provider-codex.ts in a child process', () => {
     expect(second.stderr).toContain(`session ${sessionId} (1 earlier turns)`);
 
     const request = server.requests[2];
-    expect(request.headers.session_id).toBe(sessionId);
+    expect(sessionId).toMatch(/^codex:[0-9a-f-]{36}$/);
+    expect(request.headers.session_id).toBe(sessionId!.slice('codex:'.length));
     const replay = request.body.input.map((item: any) =>
       item.type === 'message'
         ? `${item.role}: ${item.content[0].text}`

@@ -99,6 +99,17 @@ function addToEnv(dir: string, ...lines: string[]): void {
 }
 
 /** `node dist/index.js --prompt text` in `dir`, with the fake docker first on PATH. */
+/** Set KEY=value in .env (replacing its line) and sync data/env/env, as a user would. */
+function setEnvLine(dir: string, key: string, value: string): void {
+  const envFile = path.join(dir, '.env');
+  const text = read(envFile).replace(
+    new RegExp(`^${key}=.*$`, 'm'),
+    `${key}=${value}`,
+  );
+  fs.writeFileSync(envFile, text);
+  fs.copyFileSync(envFile, path.join(dir, 'data', 'env', 'env'));
+}
+
 async function runHost(dir: string, prompt: string): Promise<HostRun> {
   const env = Object.fromEntries(
     Object.entries(sampleEnv()).filter(
@@ -349,7 +360,11 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
     // The host remembers the session, and the container saved the conversation
     // in the group's mounted .claude folder.
     const state = JSON.parse(read(inTarget('data', 'state.json')));
-    expect(sessionIds).toEqual(new Set([state.sessions.main]));
+    // The host stores codex:<uuid>; the API sees the bare uuid, as the Codex CLI sends.
+    expect(state.sessions.main).toMatch(/^codex:[0-9a-f-]{36}$/);
+    expect(sessionIds).toEqual(
+      new Set([state.sessions.main.slice('codex:'.length)]),
+    );
     codexSessionId = state.sessions.main;
     expect(
       fs.existsSync(
@@ -359,7 +374,7 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
           'main',
           '.claude',
           'codex-sessions',
-          `${state.sessions.main}.json`,
+          `${state.sessions.main.slice('codex:'.length)}.json`,
         ),
       ),
     ).toBe(true);
@@ -381,7 +396,7 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
     expect(codex.requests).toHaveLength(4);
 
     const request = codex.requests[3];
-    expect(request.headers.session_id).toBe(sessionId);
+    expect(request.headers.session_id).toBe(sessionId.slice('codex:'.length));
     const input = inputOf(request);
     const texts = input
       .filter((item) => item.type === 'message')
@@ -408,6 +423,25 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
     expect(JSON.parse(read(inTarget('data', 'state.json'))).sessions.main).toBe(
       sessionId,
     );
+  });
+
+  it('switching back to Claude while applied does not hand it the Codex session', async () => {
+    expect(codexSessionId).toMatch(/^codex:/);
+    setEnvLine(target, 'AGENT_PROVIDER', 'claude');
+    addToEnv(target, 'ANTHROPIC_API_KEY=sk-test');
+    const requestsBefore = codex.requests.length;
+
+    const run = await timed('claude message while applied', () =>
+      runHost(target, 'Back to Claude'),
+    );
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(run.said[0]).toMatch(/^Andy: Claude received: Back to Claude/);
+    expect(run.containerLog).toContain('[agent-runner] Using claude provider');
+    expect(codex.requests).toHaveLength(requestsBefore);
+    // The runner dropped the codex: id, so Claude started its own session.
+    const state = JSON.parse(read(inTarget('data', 'state.json')));
+    expect(state.sessions.main).not.toBe(codexSessionId);
+    expect(state.sessions.main).toMatch(/^claude-/);
   });
 
   it('after remove-skill the Claude path answers exactly as on a sample that never had the skill', async () => {
@@ -467,17 +501,4 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
     );
     expect(runtime.runs().at(-1)?.exitCode).toBe(0);
   });
-
-  // KNOWN BUG (see the report): the session id Codex minted stays in NanoClaw's
-  // session store after remove, so Claude is asked to resume a conversation it never
-  // had. The sample's Claude stand-in echoes the id it was given; the real Claude
-  // Agent SDK fails with "No conversation found with session ID". Drop `.fails`
-  // once remove (or the provider switch) stops handing Codex ids to Claude.
-  it.fails(
-    'after remove, Claude is not asked to resume the session Codex started',
-    () => {
-      const state = JSON.parse(read(inTarget('data', 'state.json')));
-      expect(state.sessions.main).not.toBe(codexSessionId);
-    },
-  );
 });

@@ -82,6 +82,9 @@ async function main(): Promise<void> {
     );
     await runProvider(containerInput);
     return;
+  } else if (containerInput.sessionId?.includes(':')) {
+    // Another provider's session (e.g. codex:<id>): Claude cannot resume it.
+    delete containerInput.sessionId;
   }
 
   log('Using claude provider');

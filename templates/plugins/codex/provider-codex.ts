@@ -176,16 +176,22 @@ interface SessionFile {
   turns: InputItem[][];
 }
 
-const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/**
+ * Codex session ids are `codex:<uuid>`. The prefix keeps the two providers'
+ * sessions apart: the agent runner's Claude path drops an id with a provider
+ * prefix (Claude cannot resume it), and an id Claude made is not ours to adopt.
+ */
+const SESSION_PREFIX = 'codex:';
+const SESSION_ID_PATTERN = /^codex:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function pickSessionId(requested: string | undefined): string {
   if (requested && SESSION_ID_PATTERN.test(requested)) return requested;
-  if (requested) log(`Ignoring unusable session id, starting a new session`);
-  return randomUUID();
+  if (requested) log('Session id is not a Codex session; starting a new one');
+  return `${SESSION_PREFIX}${randomUUID()}`;
 }
 
 function sessionFile(dir: string, sessionId: string): string {
-  return path.join(dir, `${sessionId}.json`);
+  return path.join(dir, `${sessionId.slice(SESSION_PREFIX.length)}.json`);
 }
 
 function loadTurns(dir: string, sessionId: string): InputItem[][] {
@@ -935,7 +941,7 @@ async function requestRound(
           'chatgpt-account-id': settings.accountId,
           'OpenAI-Beta': 'responses=experimental',
           originator: 'codex_cli_rs',
-          session_id: sessionId,
+          session_id: sessionId.slice(SESSION_PREFIX.length),
           accept: 'text/event-stream',
           'content-type': 'application/json',
         },
@@ -1047,7 +1053,7 @@ export async function runProvider(input: ContainerInputLike): Promise<void> {
           store: false,
           stream: true,
           include: ['reasoning.encrypted_content'],
-          prompt_cache_key: sessionId,
+          prompt_cache_key: sessionId.slice(SESSION_PREFIX.length),
         },
         onText,
       );
