@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from '../src/cli.js';
+import { exitQuietlyOnClosedPipe } from '../src/exit-on-closed-pipe.js';
 
+exitQuietlyOnClosedPipe();
 process.exitCode = await runCli('apply');

@@ -7,15 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { ApplyOptions } from './apply.js';
+import { pruneEmptyDirs } from './fs-util.js';
 import type { SkillManifest } from './manifest.js';
 import { canPrompt, choose, confirm } from './prompt.js';
 import type { RemoveOptions } from './remove.js';
 import type { Reporter } from './reporter.js';
 import type { RunResult } from './result.js';
-import { readState, writeState } from './state.js';
+import { readState, writeState, type SkillState } from './state.js';
 import { runAuthStep } from './steps/auth.js';
 import { clearAgentRunnerCaches } from './steps/caches.js';
 import {
+  envPaths,
   findEnvLine,
   readEnv,
   readEnvValue,
@@ -101,7 +103,8 @@ async function chooseProvider(
 ): Promise<string | undefined> {
   if (!manifest.provider) return undefined;
   if (options.provider) return options.provider;
-  if (options.json) return 'claude';
+  // Nobody to ask: keep what .env says (Claude when it says nothing).
+  if (options.json || !canPrompt()) return undefined;
   return choose(
     'Which provider should NanoClaw use by default?',
     [
@@ -119,16 +122,23 @@ async function chooseProvider(
 function setProvider(
   root: string,
   manifest: SkillManifest,
-  provider: string,
+  provider: string | undefined,
 ): string {
   const key = manifest.provider!.envKey;
   const text = readEnv(root);
   const current = readEnvValue(text, key);
   const state = readState(root, manifest.name);
   if (state && state.previousProvider === undefined) {
-    writeState(root, { ...state, previousProvider: findEnvLine(text, key) });
+    writeState(root, {
+      ...state,
+      previousProvider: findEnvLine(text, key),
+      createdEnvFile: !fs.existsSync(envPaths(root).envFile),
+    });
   }
-  if (provider === 'claude' && (current === null || current === 'claude')) {
+  if (
+    provider === undefined ||
+    (provider === 'claude' && (current === null || current === 'claude'))
+  ) {
     return `default stays ${current ?? 'claude'} (.env unchanged)`;
   }
   writeEnvAndSync(root, setEnvLine(text, key, `${key}=${provider}`));
@@ -158,12 +168,15 @@ export async function finishApply(
   result: RunResult,
 ): Promise<void> {
   await signIn(root, manifest, options, reporter, result);
-  const provider = await chooseProvider(manifest, options);
-  if (provider) {
+  const chosen = await chooseProvider(manifest, options);
+  if (manifest.provider) {
     await reporter.softStep('Set provider', async () =>
-      setProvider(root, manifest, provider),
+      setProvider(root, manifest, chosen),
     );
   }
+  const provider = manifest.provider
+    ? (readEnvValue(readEnv(root), manifest.provider.envKey) ?? 'claude')
+    : undefined;
   await reporter.softStep(
     'Clear agent-runner caches',
     async () => `${clearAgentRunnerCaches(root)} cleared`,
@@ -183,8 +196,9 @@ export async function finishApply(
 function restoreProvider(
   root: string,
   manifest: SkillManifest,
-  previous: string | null | undefined,
+  recorded: Pick<SkillState, 'previousProvider' | 'createdEnvFile'>,
 ): string {
+  const previous = recorded.previousProvider;
   const key = manifest.provider!.envKey;
   const text = readEnv(root);
   const current = readEnvValue(text, key);
@@ -192,6 +206,14 @@ function restoreProvider(
     return '.env unchanged';
   const restored = setEnvLine(text, key, previous ?? null);
   if (restored === text) return '.env unchanged';
+  if (restored === '' && recorded.createdEnvFile) {
+    // apply created .env for this line alone: take it and its copy away again.
+    const { envFile, containerEnvFile } = envPaths(root);
+    fs.rmSync(envFile, { force: true });
+    fs.rmSync(containerEnvFile, { force: true });
+    pruneEmptyDirs(root, path.relative(root, path.dirname(containerEnvFile)));
+    return `removed .env (it held only ${key})`;
+  }
   writeEnvAndSync(root, restored);
   return previous ? `restored ${previous}` : `removed ${key} from .env`;
 }
@@ -200,7 +222,7 @@ export async function finishRemove(
   root: string,
   manifest: SkillManifest,
   options: RemoveOptions,
-  previousProvider: string | null | undefined,
+  recorded: Pick<SkillState, 'previousProvider' | 'createdEnvFile'>,
   reporter: Reporter,
   result: RunResult,
 ): Promise<void> {
@@ -210,7 +232,7 @@ export async function finishRemove(
       `A group whose last conversation ran on ${name} keeps a session id starting with "${name}:"; clear that group's session in NanoClaw before Claude answers there, or Claude is asked to resume a conversation it never had.`,
     );
     await reporter.softStep('Restore provider', async () =>
-      restoreProvider(root, manifest, previousProvider),
+      restoreProvider(root, manifest, recorded),
     );
     const tokens = path.join(root, manifest.provider.tokenFile);
     if (options.purgeTokens) {

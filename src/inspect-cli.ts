@@ -68,7 +68,8 @@ export async function runInspectCli(
       describe: 'Print one JSON result on stdout',
     })
     .version(toolVersion())
-    .strict()
+    // Options only: a positional is the skill name the usage line promises.
+    .strictOptions()
     .help()
     .exitProcess(false)
     .fail((message, err) => {
@@ -76,9 +77,15 @@ export async function runInspectCli(
     })
     .parseAsync()) as Record<string, unknown> & { _: string[] };
   if (usageError) {
-    process.stderr.write(
-      `${bin}: ${usageError}\nRun ${bin} --help for usage.\n`,
-    );
+    if (argv.includes('--json')) {
+      process.stdout.write(
+        JSON.stringify({ ok: false, error: { message: usageError } }) + '\n',
+      );
+    } else {
+      process.stderr.write(
+        `${bin}: ${usageError}\nRun ${bin} --help for usage.\n`,
+      );
+    }
     return EXIT_USAGE;
   }
   if (args.help || args.version) return EXIT_OK;

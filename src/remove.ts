@@ -188,14 +188,7 @@ export async function removeSkill(
       },
     );
     result.status = 'removed';
-    await finishRemove(
-      root,
-      manifest,
-      options,
-      state?.previousProvider,
-      reporter,
-      result,
-    );
+    await finishRemove(root, manifest, options, state ?? {}, reporter, result);
     return result;
   });
 }

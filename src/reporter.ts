@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 
-import { errorMessage } from './errors.js';
+import { errorMessage, SkillError } from './errors.js';
 
 export type StepStatus = 'done' | 'skipped' | 'failed' | 'warning';
 
@@ -100,7 +100,10 @@ export class Reporter {
     } catch (err) {
       const record = this.steps[this.steps.length - 1];
       record.status = 'warning';
-      this.warn(errorMessage(err));
+      // The hint is what to do by hand (e.g. the restart command): keep it.
+      const hint = err instanceof SkillError && err.hint ? ` ${err.hint}` : '';
+      record.detail = `${errorMessage(err)}${hint}`;
+      this.warn(record.detail);
       return false;
     }
   }

@@ -20,6 +20,8 @@ export interface SkillState {
   installed?: { packageJson?: string; packageLock?: string };
   /** The provider line in .env before apply changed it (null: there was none). */
   previousProvider?: string | null;
+  /** apply created .env (to hold the provider line): remove may delete it again. */
+  createdEnvFile?: boolean;
 }
 
 function stateFile(root: string, skill: string): string {

@@ -24,7 +24,7 @@ export async function runCli(
 ): Promise<CliRun> {
   const result = await execa('node', [path.join(BIN, `${name}.js`), ...args], {
     cwd: options.cwd ?? TOOL_ROOT,
-    env: { ...sampleEnv(), CI: '1', FORCE_COLOR: '0', ...options.env },
+    env: { ...sampleEnv(), CI: '1', NO_COLOR: '1', ...options.env },
     extendEnv: false,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : undefined,
