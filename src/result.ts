@@ -49,6 +49,14 @@ export function baseResult(
   };
 }
 
+/** What a real run does beyond the files in the diff (.env holds secrets: never printed). */
+const OUTSIDE_THE_DIFF = {
+  apply:
+    'Not in the diff: npm install (package-lock.json, node_modules), the builds (dist/), then sign-in, the provider line in .env, cache clearing and a service restart.',
+  remove:
+    'Not in the diff: package-lock.json restored (or npm uninstall), build outputs removed, a rebuild, the provider line in .env restored, cache clearing and a service restart.',
+};
+
 /** A dry run: the plan's diff on stdout, a one-line verdict on stderr, nothing written. */
 export function reportDryRun(
   plan: Plan,
@@ -64,5 +72,6 @@ export function reportDryRun(
       ? `${plan.manifest.name} ${unchanged}; nothing would change.`
       : `Dry run: ${plan.changes.length} file(s) would change; nothing was written.`,
   );
+  if (plan.changes.length > 0) reporter.info(OUTSIDE_THE_DIFF[plan.operation]);
   return baseResult(plan.operation, plan.manifest, plan.root, plan, true);
 }
