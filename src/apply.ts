@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { journaled, recoverInterruptedRun, writeChanges } from './commit.js';
 import { summarise } from './diff.js';
-import { SkillError } from './errors.js';
+import { SkillError, UsageError } from './errors.js';
 import { finishApply } from './finish.js';
 import { sha256 } from './fs-util.js';
 import type { Journal } from './journal.js';
@@ -135,6 +135,24 @@ function recordState(
   });
 }
 
+/** The build needs the local packages: refuse --skip-install alone before anything is written. */
+function assertBuildable(
+  root: string,
+  manifest: SkillManifest,
+  options: ApplyOptions,
+): void {
+  if (!options.skipInstall || options.skipBuild || options.dryRun) return;
+  const missing = Object.keys(manifest.dependencies).filter(
+    (name) => !fs.existsSync(path.join(root, 'node_modules', name)),
+  );
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--skip-install leaves ${missing.join(', ')} uninstalled, so the build would fail.`,
+      'Add --skip-build as well, or drop --skip-install.',
+    );
+  }
+}
+
 export async function applySkill(
   skillName: string,
   options: ApplyOptions,
@@ -143,6 +161,7 @@ export async function applySkill(
 ): Promise<RunResult> {
   const manifest = loadManifest(skillName);
   const root = resolveTarget(options.target, manifest);
+  assertBuildable(root, manifest, options);
 
   if (options.dryRun) {
     const plan = planApply(

@@ -37,6 +37,16 @@ export async function journaled<T>(
   work: (journal: Journal) => Promise<T>,
 ): Promise<T> {
   const journal = Journal.begin(root, operation, skill);
+  // Ctrl-C (or a service manager's TERM) mid-run: put everything back first.
+  const onSignal = (signal: NodeJS.Signals) => {
+    const restored = journal.rollback();
+    reporter.error(
+      `Interrupted by ${signal}; rolled back ${restored.length} file(s).`,
+    );
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const result = await work(journal);
     journal.finish();
@@ -57,6 +67,9 @@ export async function journaled<T>(
     throw new SkillError(
       `${operation} failed: ${errorMessage(err)}. Everything was rolled back.`,
     );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

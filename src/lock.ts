@@ -38,9 +38,16 @@ export async function withTargetLock<T>(
     }
     throw err;
   }
+  // An interrupted run exits from its signal handler: leave no lock or empty folder.
+  const onExit = () => {
+    fs.rmSync(lockPath, { recursive: true, force: true });
+    pruneEmptyDirs(root, STATE_DIR);
+  };
+  process.once('exit', onExit);
   try {
     return await action();
   } finally {
+    process.off('exit', onExit);
     await release().catch(() => undefined);
     pruneEmptyDirs(root, STATE_DIR);
   }

@@ -3,10 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { FILES_ONLY, runCli } from '../helpers/cli.js';
+import { execa } from 'execa';
+
+import { FILES_ONLY, TOOL_ROOT, runCli } from '../helpers/cli.js';
 import {
   createSampleCopy,
   diffSnapshots,
+  sampleEnv,
   treeSnapshot,
   type SampleCopy,
 } from '../helpers/sample.js';
@@ -139,7 +142,69 @@ describe('a failing build rolls everything back', () => {
   });
 });
 
+describe('an interrupted apply', () => {
+  it('rolls everything back on Ctrl-C during the build', async () => {
+    const target = await copyOf('base', true);
+    const pkgFile = path.join(target, 'package.json');
+    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+    pkg.scripts.build = 'sleep 60 && tsc';
+    fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
+    const before = await fullSnapshot(target);
+
+    const child = execa(
+      'node',
+      [
+        path.join(TOOL_ROOT, 'dist/scripts/apply-skill.js'),
+        'add-codex-provider',
+        '--target',
+        target,
+        ...APPLY_ALL,
+      ],
+      {
+        env: { ...sampleEnv(), CI: '1', NO_COLOR: '1' },
+        extendEnv: false,
+        reject: false,
+        all: true,
+      },
+    );
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('Build and validate NanoClaw')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const run = await child;
+    expect(run.exitCode, run.all).toBe(130);
+    expect(run.all).toMatch(/Interrupted by SIGINT; rolled back/);
+    expect(await fullSnapshot(target)).toEqual(before);
+    expect(fs.existsSync(path.join(target, 'node_modules/codex-oauth'))).toBe(
+      false,
+    );
+    expect(fs.existsSync(path.join(target, '.nanoclaw'))).toBe(false);
+  });
+});
+
 describe('bad input: a clear error that names the file, and nothing changes', () => {
+  it('--skip-install without --skip-build is refused up front', async () => {
+    const target = await copyOf();
+    const before = await treeSnapshot(target);
+    const run = await runCli('apply-skill', [
+      'add-codex-provider',
+      '--target',
+      target,
+      '--yes',
+      '--skip-install',
+      '--skip-auth',
+      '--no-restart',
+    ]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/--skip-install leaves codex-oauth uninstalled/);
+    expect(run.stderr).toMatch(/--skip-build/);
+    expect(diffSnapshots(before, await treeSnapshot(target))).toEqual(
+      NOTHING_CHANGED,
+    );
+  });
+
   it('missing anchor', async () => {
     const target = await copyOf();
     const file = path.join(target, 'src/container-runner.ts');
