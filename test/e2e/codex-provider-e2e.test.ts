@@ -98,7 +98,6 @@ function addToEnv(dir: string, ...lines: string[]): void {
   fs.copyFileSync(envFile, path.join(dir, 'data', 'env', 'env'));
 }
 
-/** `node dist/index.js --prompt text` in `dir`, with the fake docker first on PATH. */
 /** Set KEY=value in .env (replacing its line) and sync data/env/env, as a user would. */
 function setEnvLine(dir: string, key: string, value: string): void {
   const envFile = path.join(dir, '.env');
@@ -110,14 +109,23 @@ function setEnvLine(dir: string, key: string, value: string): void {
   fs.copyFileSync(envFile, path.join(dir, 'data', 'env', 'env'));
 }
 
-async function runHost(dir: string, prompt: string): Promise<HostRun> {
+/**
+ * `node dist/index.js --prompt text` in `dir` (or another entry, e.g. tsx on
+ * src/index.ts as `npm run dev` does), with the fake docker first on PATH.
+ */
+async function runHost(
+  dir: string,
+  prompt: string,
+  entry: string[] = ['node', 'dist/index.js'],
+): Promise<HostRun> {
   const env = Object.fromEntries(
     Object.entries(sampleEnv()).filter(
       ([key]) => !/^(AGENT_PROVIDER|CODEX_|ANTHROPIC_|CLAUDE_)/.test(key),
     ),
   );
   const started = Date.now();
-  const result = await execa('node', ['dist/index.js', '--prompt', prompt], {
+  const [file, ...args] = entry;
+  const result = await execa(file, [...args, '--prompt', prompt], {
     cwd: dir,
     env: {
       ...env,
@@ -423,6 +431,50 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
     expect(JSON.parse(read(inTarget('data', 'state.json'))).sessions.main).toBe(
       sessionId,
     );
+  });
+
+  it('loads the plugin under npm run dev (tsx) too, and never a stray compiled host.js', async () => {
+    // What a failed tsc leaves next to the sources; loading it would crash.
+    const stray = inTarget('plugins', 'codex', 'host.js');
+    fs.writeFileSync(stray, "throw new Error('stray host.js was loaded');\n");
+    try {
+      codex.reply(
+        textReply('Answered under tsx.'),
+        textReply('Answered compiled.'),
+      );
+      // Under tsx the loader must use plugins/codex/host.ts: hide the compiled one.
+      fs.renameSync(
+        inTarget('dist', 'plugins'),
+        inTarget('dist', 'plugins.aside'),
+      );
+      const dev = await timed('codex message under tsx', () =>
+        runHost(target, 'Via tsx?', [
+          inTarget('node_modules', '.bin', 'tsx'),
+          'src/index.ts',
+        ]),
+      );
+      fs.renameSync(
+        inTarget('dist', 'plugins.aside'),
+        inTarget('dist', 'plugins'),
+      );
+      expect(dev.exitCode, describeRun(dev)).toBe(0);
+      expect(dev.said).toEqual(['Andy: Answered under tsx.']);
+      expect(dev.log.map((entry) => entry.msg)).toContain('Plugin loaded');
+      expect(dev.log.map((entry) => entry.msg)).toContain(
+        'Using codex provider',
+      );
+
+      const compiled = await timed('codex message compiled', () =>
+        runHost(target, 'Compiled?'),
+      );
+      expect(compiled.exitCode, describeRun(compiled)).toBe(0);
+      expect(compiled.said).toEqual(['Andy: Answered compiled.']);
+      expect(
+        `${dev.stdout}${dev.stderr}${compiled.stdout}${compiled.stderr}`,
+      ).not.toContain('stray host.js was loaded');
+    } finally {
+      fs.rmSync(stray, { force: true });
+    }
   });
 
   it('switching back to Claude while applied does not hand it the Codex session', async () => {
