@@ -85,7 +85,7 @@ function applyOptions(argv: Argv) {
     .option('provider', {
       choices: ['codex', 'claude'] as const,
       describe:
-        'Default provider after install (asked when omitted in a terminal; claude otherwise)',
+        'Default provider afterwards (asked in a terminal; otherwise .env keeps its value, Claude when unset)',
     });
 }
 
@@ -148,6 +148,18 @@ export async function runCli(
       `$0 <skill>`,
       `${operation === 'apply' ? 'Install' : 'Uninstall'} a NanoClaw skill`,
       (y) => (operation === 'apply' ? applyOptions(y) : removeOptions(y)),
+    )
+    .example(
+      `$0 add-codex-provider --dry-run`,
+      `Print the exact diff; change nothing`,
+    )
+    .example(
+      operation === 'apply'
+        ? `$0 add-codex-provider --target ~/nanoclaw --provider codex`
+        : `$0 add-codex-provider --target ~/nanoclaw --purge-tokens`,
+      operation === 'apply'
+        ? 'Install into a NanoClaw checkout, Codex as default'
+        : 'Uninstall, also deleting the sign-in tokens',
     )
     .version(toolVersion())
     .strict()
