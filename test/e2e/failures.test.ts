@@ -167,9 +167,11 @@ describe('an interrupted apply', () => {
         all: true,
       },
     );
+    let stderr = '';
     await new Promise<void>((resolve) => {
       child.stderr!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('Build and validate NanoClaw')) resolve();
+        stderr += chunk.toString();
+        if (stderr.includes('Build and validate NanoClaw')) resolve();
       });
     });
     child.kill('SIGINT');
