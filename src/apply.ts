@@ -21,6 +21,7 @@ import {
 import {
   assertEntryPointBuilt,
   installLocalDependencies,
+  missingDependencies,
   npmBuild,
   outDir,
 } from './steps/npm.js';
@@ -142,9 +143,7 @@ function assertBuildable(
   options: ApplyOptions,
 ): void {
   if (!options.skipInstall || options.skipBuild || options.dryRun) return;
-  const missing = Object.keys(manifest.dependencies).filter(
-    (name) => !fs.existsSync(path.join(root, 'node_modules', name)),
-  );
+  const missing = missingDependencies(root, manifest.dependencies);
   if (missing.length > 0) {
     throw new UsageError(
       `--skip-install leaves ${missing.join(', ')} uninstalled, so the build would fail.`,

@@ -12,7 +12,7 @@ export function sha256(content: string | Buffer): string {
  * Folders never walked: dependencies, git, and runtime data a running
  * NanoClaw may write to while we work (its files are not ours to judge).
  */
-export const UNWALKED_DIRS = new Set([
+const UNWALKED_DIRS = new Set([
   'node_modules',
   '.git',
   '.nanoclaw',

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
 
 import { getCodemod } from '../codemods/index.js';
-import { listFiles, sha256 } from './fs-util.js';
+import { sha256 } from './fs-util.js';
 import {
   listSkills,
   loadManifest,
@@ -11,6 +10,7 @@ import {
   templateFiles,
   type SkillManifest,
 } from './manifest.js';
+import { codemodFiles } from './plan.js';
 import { readState } from './state.js';
 import { readEnv, readEnvValue } from './steps/env-file.js';
 
@@ -47,12 +47,6 @@ export interface TargetStatus {
   skills: SkillStatus[];
 }
 
-function codemodFiles(pattern: string, root: string): string[] {
-  if (!picomatch.scan(pattern).isGlob) return [pattern];
-  const matches = picomatch(pattern);
-  return listFiles(root).filter((file) => matches(file));
-}
-
 /** Each edit's state in the target: applied, missing, or drifted (partly there or anchor gone). */
 export function inspectEdits(
   root: string,
@@ -61,7 +55,7 @@ export function inspectEdits(
   const edits: EditStatus[] = [];
   for (const id of manifest.codemods) {
     const codemod = getCodemod(id);
-    for (const file of codemodFiles(codemod.files, root)) {
+    for (const file of codemodFiles(codemod, root)) {
       const absolute = path.join(root, file);
       if (!fs.existsSync(absolute)) {
         edits.push({

@@ -94,8 +94,3 @@ export function removeDependencies(text: string, names: string[]): string {
   }
   return result;
 }
-
-export function hasDependency(text: string, name: string): boolean {
-  const deps = parseJsonFile(text, 'package.json').dependencies;
-  return typeof deps === 'object' && deps !== null && name in deps;
-}

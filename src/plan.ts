@@ -40,7 +40,8 @@ interface Problem {
   message: string;
 }
 
-function codemodFiles(codemod: Codemod, root: string): string[] {
+/** A codemod's target files: its exact path, or every file its glob matches. */
+export function codemodFiles(codemod: Codemod, root: string): string[] {
   if (!picomatch.scan(codemod.files).isGlob) return [codemod.files];
   const matches = picomatch(codemod.files);
   return listFiles(root).filter((file) => matches(file));

@@ -22,6 +22,7 @@ import {
 } from './state.js';
 import {
   assertEntryPointBuilt,
+  missingDependencies,
   npmBuild,
   outDir,
   uninstallDependencies,
@@ -41,16 +42,15 @@ export interface RemoveOptions {
 }
 
 function isInstalled(root: string, manifest: SkillManifest): boolean {
-  return Object.keys(manifest.dependencies).some((name) =>
-    fs.existsSync(path.join(root, 'node_modules', name)),
-  );
+  const names = Object.keys(manifest.dependencies);
+  return missingDependencies(root, manifest.dependencies).length < names.length;
 }
 
 /**
  * Undo the install: restore package-lock.json byte for byte when nothing else
  * changed it since apply, otherwise let npm uninstall the package.
  */
-async function removeDependencies(
+async function uninstallSkillDependencies(
   root: string,
   manifest: SkillManifest,
   state: SkillState | undefined,
@@ -166,7 +166,7 @@ export async function removeSkill(
         } else if (isInstalled(root, manifest) || state?.installed) {
           await reporter.step(
             'Remove local package',
-            () => removeDependencies(root, manifest, state, journal),
+            () => uninstallSkillDependencies(root, manifest, state, journal),
             (how) => how,
           );
         }

@@ -55,16 +55,6 @@ export function writeState(root: string, state: SkillState): void {
   );
 }
 
-export function listAppliedSkills(root: string): string[] {
-  const dir = path.join(root, STATE_DIR);
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => name.slice(0, -'.json'.length))
-    .sort();
-}
-
 export function deleteState(root: string, skill: string): void {
   fs.rmSync(stateFile(root, skill), { force: true });
   fs.rmSync(path.join(root, STATE_DIR, skill), {

@@ -43,6 +43,16 @@ function canonicalJson(value: unknown): string {
   );
 }
 
+/** The skill's dependencies with no folder in node_modules yet. */
+export function missingDependencies(
+  root: string,
+  dependencies: Record<string, string>,
+): string[] {
+  return Object.keys(dependencies).filter(
+    (name) => !fs.existsSync(path.join(root, 'node_modules', name)),
+  );
+}
+
 /** npm install the skill's local dependencies (journaled: lock file and new links). */
 export async function installLocalDependencies(
   root: string,
