@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-import { runCli } from '../src/cli.js';
-import { exitQuietlyOnClosedPipe } from '../src/exit-on-closed-pipe.js';
+// The codemod worker starts before anything else loads: see src/edit-runner.ts.
+import { prestartEditWorker } from '../src/edit-runner.js';
+
+prestartEditWorker(process.argv.slice(2));
+const { runCli } = await import('../src/cli.js');
+const { exitQuietlyOnClosedPipe } =
+  await import('../src/exit-on-closed-pipe.js');
 
 exitQuietlyOnClosedPipe();
 process.exitCode = await runCli('remove');

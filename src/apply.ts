@@ -163,7 +163,7 @@ export async function applySkill(
   assertBuildable(root, manifest, options);
 
   if (options.dryRun) {
-    const plan = planApply(
+    const plan = await planApply(
       root,
       manifest,
       readState(root, manifest.name),
@@ -175,7 +175,7 @@ export async function applySkill(
   return withTargetLock(root, async () => {
     recoverInterruptedRun(root, reporter);
     const state = readState(root, manifest.name);
-    const plan = planApply(root, manifest, state, options);
+    const plan = await planApply(root, manifest, state, options);
     const result = baseResult('apply', manifest, root, plan, false);
     for (const warning of plan.warnings) reporter.warn(warning);
 

@@ -10,7 +10,7 @@ import {
   templateFiles,
   type SkillManifest,
 } from './manifest.js';
-import { codemodFiles } from './plan.js';
+import { codemodFiles } from './edits.js';
 import { readState } from './state.js';
 import { readEnv, readEnvValue } from './steps/env-file.js';
 

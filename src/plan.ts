@@ -1,23 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
 
-import { getCodemod } from '../codemods/index.js';
-import type { Codemod, CodemodState } from './codemod/types.js';
+import { prepareDiff } from './diff.js';
+import { runEditJob } from './edit-runner.js';
+import type { EditOutcome, EditResult, Problem } from './edits.js';
 import { SkillError } from './errors.js';
-import { listFiles, sha256 } from './fs-util.js';
+import { sha256 } from './fs-util.js';
 import { readTemplate, templateFiles, type SkillManifest } from './manifest.js';
 import { addDependencies, removeDependencies } from './package-json.js';
 import type { SkillState } from './state.js';
-import { syntaxErrors } from './syntax.js';
 import { Tree, type FileChange } from './tree.js';
 
-export interface EditOutcome {
-  codemod: string;
-  file: string;
-  /** State found before this run. */
-  before: CodemodState;
-}
+export type { EditOutcome };
 
 export interface Plan {
   operation: 'apply' | 'remove';
@@ -32,56 +26,39 @@ export interface Plan {
 
 export interface PlanOptions {
   force?: boolean;
+  dryRun?: boolean;
 }
 
-/** A problem that stops the plan; all are gathered, then reported at once. */
-interface Problem {
-  file: string;
-  message: string;
-}
-
-/** A codemod's target files: its exact path, or every file its glob matches. */
-export function codemodFiles(codemod: Codemod, root: string): string[] {
-  if (!picomatch.scan(codemod.files).isGlob) return [codemod.files];
-  const matches = picomatch(codemod.files);
-  return listFiles(root).filter((file) => matches(file));
-}
-
-function isTypeScript(file: string): boolean {
-  return /\.(c|m)?tsx?$/.test(file);
-}
-
-/** Read a codemod's file from the tree and detect its state, or record why not. */
-function inspect(
+/**
+ * Runs the skill's codemods on the tree as planned so far and records what
+ * they change. Their text must still be what is on disk (or in memory) here.
+ */
+async function codemodPass(
   tree: Tree,
-  codemod: Codemod,
-  file: string,
-  problems: Problem[],
-): { source: string; state: CodemodState } | undefined {
-  const source = tree.read(file);
-  if (source === null) {
-    problems.push({ file, message: `missing (codemod ${codemod.id})` });
-    return undefined;
-  }
-  if (isTypeScript(file)) {
-    const errors = syntaxErrors(source, file);
-    if (errors.length > 0) {
-      problems.push({
-        file,
-        message: `has a syntax error at ${errors[0]}; fix it (does npm run build pass?) and retry`,
-      });
-      return undefined;
+  operation: 'apply' | 'remove',
+  manifest: SkillManifest,
+  options: PlanOptions,
+): Promise<Pick<EditResult, 'edits' | 'problems'>> {
+  const { edits, writes, problems } = await runEditJob(
+    {
+      operation,
+      root: tree.root,
+      codemods: manifest.codemods,
+      pending: tree.pending(),
+    },
+    // A dry run will print every change: diff the ones known so far meanwhile.
+    options.dryRun ? () => prepareDiff(tree.changes()) : undefined,
+  );
+  for (const write of writes) {
+    if (tree.read(write.path) !== write.before) {
+      throw new SkillError(
+        `${write.path} changed while the plan was being made. Nothing was changed.`,
+        { file: tree.absolute(write.path), hint: 'Retry.' },
+      );
     }
+    tree.write(write.path, write.after);
   }
-  const detection = codemod.detect(source, file);
-  for (const problem of detection.problems) {
-    problems.push({
-      file,
-      message: `anchor ${problem.anchor} not usable: expected ${problem.expected} (codemod ${codemod.id})`,
-    });
-  }
-  if (detection.problems.length > 0) return undefined;
-  return { source, state: detection.state };
+  return { edits, problems };
 }
 
 function failOnProblems(problems: Problem[], operation: string): void {
@@ -123,43 +100,24 @@ function planTemplates(
   }
 }
 
-export function planApply(
+export async function planApply(
   root: string,
   manifest: SkillManifest,
   state: SkillState | undefined,
   options: PlanOptions = {},
-): Plan {
+): Promise<Plan> {
   const tree = new Tree(root);
-  const problems: Problem[] = [];
-  const edits: EditOutcome[] = [];
   const kept: string[] = [];
   const warnings: string[] = [];
 
   planTemplates(tree, manifest, state, options, kept, warnings);
 
-  for (const id of manifest.codemods) {
-    const codemod = getCodemod(id);
-    for (const file of codemodFiles(codemod, root)) {
-      const found = inspect(tree, codemod, file, problems);
-      if (!found || found.state === 'not-applicable') continue;
-      edits.push({ codemod: id, file, before: found.state });
-      if (found.state === 'applied') continue;
-      const next = codemod.apply(found.source, file);
-      // Remove must restore this file exactly; refuse an edit it could not undo.
-      if (
-        found.state === 'not-applied' &&
-        codemod.revert(next, file) !== found.source
-      ) {
-        problems.push({
-          file,
-          message: `codemod ${id} could not be reverted exactly on this file's shape`,
-        });
-        continue;
-      }
-      tree.write(file, next);
-    }
-  }
-
+  const { edits, problems } = await codemodPass(
+    tree,
+    'apply',
+    manifest,
+    options,
+  );
   if (Object.keys(manifest.dependencies).length > 0) {
     const packageJson = tree.read('package.json') ?? '';
     tree.write(
@@ -180,30 +138,22 @@ export function planApply(
   };
 }
 
-export function planRemove(
+export async function planRemove(
   root: string,
   manifest: SkillManifest,
   state: SkillState | undefined,
   options: PlanOptions = {},
-): Plan {
+): Promise<Plan> {
   const tree = new Tree(root);
-  const problems: Problem[] = [];
-  const edits: EditOutcome[] = [];
   const kept: string[] = [];
   const warnings: string[] = [];
 
-  for (const id of [...manifest.codemods].reverse()) {
-    const codemod = getCodemod(id);
-    for (const file of codemodFiles(codemod, root)) {
-      if (!tree.exists(file)) continue;
-      const found = inspect(tree, codemod, file, problems);
-      if (!found || found.state === 'not-applicable') continue;
-      edits.push({ codemod: id, file, before: found.state });
-      if (found.state === 'not-applied') continue;
-      tree.write(file, codemod.revert(found.source, file));
-    }
-  }
-
+  const { edits, problems } = await codemodPass(
+    tree,
+    'remove',
+    manifest,
+    options,
+  );
   const packageJson = tree.read('package.json');
   if (packageJson !== null) {
     tree.write(

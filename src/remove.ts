@@ -113,7 +113,7 @@ export async function removeSkill(
   const root = resolveTarget(options.target, manifest);
 
   if (options.dryRun) {
-    const plan = planRemove(
+    const plan = await planRemove(
       root,
       manifest,
       readState(root, manifest.name),
@@ -125,7 +125,7 @@ export async function removeSkill(
   return withTargetLock(root, async () => {
     recoverInterruptedRun(root, reporter);
     const state = readState(root, manifest.name);
-    const plan = planRemove(root, manifest, state, options);
+    const plan = await planRemove(root, manifest, state, options);
     const result = baseResult('remove', manifest, root, plan, false);
     for (const warning of plan.warnings) reporter.warn(warning);
 

@@ -17,7 +17,20 @@ export class Tree {
   private readonly originals = new Map<string, string | null>();
   private readonly current = new Map<string, string | null>();
 
-  constructor(readonly root: string) {}
+  /** `pending`: changes already made in memory elsewhere (another thread's tree). */
+  constructor(
+    readonly root: string,
+    pending: Record<string, string | null> = {},
+  ) {
+    for (const [relative, content] of Object.entries(pending)) {
+      this.current.set(relative, content);
+    }
+  }
+
+  /** Every in-memory change, as data another thread can start from. */
+  pending(): Record<string, string | null> {
+    return Object.fromEntries(this.current);
+  }
 
   absolute(relative: string): string {
     return path.join(this.root, relative);

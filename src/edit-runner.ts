@@ -1,0 +1,86 @@
+/**
+ * Runs a plan's codemod pass (./edits.ts). The CLI starts a worker thread for
+ * it first thing (prestartEditWorker), so that loading the TypeScript compiler,
+ * about half a second, runs alongside the main thread's own start-up instead of
+ * after it. Without a started worker, or when the worker cannot run, the pass
+ * runs in this thread: same code, same result, only later.
+ */
+import { Worker } from 'node:worker_threads';
+
+import type { SerializedError } from './edit-worker.js';
+import type { EditJob, EditResult } from './edits.js';
+import { SkillError } from './errors.js';
+
+type Reply = { result: EditResult } | { error: SerializedError };
+
+let worker: Worker | undefined;
+let replies: Promise<Reply> | undefined;
+
+/** Commands that never plan: no worker for them. */
+function plansNothing(argv: string[]): boolean {
+  return argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
+}
+
+export function prestartEditWorker(argv: string[]): void {
+  if (worker || plansNothing(argv)) return;
+  try {
+    worker = new Worker(new URL('./edit-worker.js', import.meta.url));
+  } catch {
+    return;
+  }
+  const started = worker;
+  replies = new Promise<Reply>((resolve, reject) => {
+    started.once('message', resolve);
+    started.once('error', reject);
+    started.once('exit', (code) =>
+      reject(new Error(`edit worker exited with code ${code}`)),
+    );
+  });
+  // Nothing keeps the process alive for it until a job is sent.
+  replies.catch(() => undefined);
+  started.unref();
+}
+
+function revive(error: SerializedError): Error {
+  const revived = error.skill
+    ? new SkillError(error.message, error.skill)
+    : new Error(error.message);
+  if (error.stack) revived.stack = error.stack;
+  return revived;
+}
+
+async function inWorker(
+  job: EditJob,
+  whileWaiting?: () => void,
+): Promise<Reply | undefined> {
+  const started = worker;
+  const pending = replies;
+  worker = undefined;
+  replies = undefined;
+  if (!started || !pending) return undefined;
+  started.ref();
+  started.postMessage(job);
+  whileWaiting?.();
+  try {
+    return await pending;
+  } catch {
+    return undefined; // The worker could not run: do the pass here instead.
+  } finally {
+    void started.terminate();
+  }
+}
+
+/**
+ * `whileWaiting` is work of the caller's that does not depend on the result:
+ * it runs while the worker works, and not at all when there is no worker.
+ */
+export async function runEditJob(
+  job: EditJob,
+  whileWaiting?: () => void,
+): Promise<EditResult> {
+  const reply = await inWorker(job, whileWaiting);
+  if (reply && 'error' in reply) throw revive(reply.error);
+  if (reply) return reply.result;
+  const { runEdits } = await import('./edits.js');
+  return runEdits(job);
+}

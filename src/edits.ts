@@ -1,0 +1,148 @@
+/**
+ * The codemod pass of a plan: every codemod of a skill, in order, on the
+ * target as the plan sees it so far. It is the only part of a run that needs
+ * the TypeScript compiler, and it is a pure function of its job, so the CLI
+ * runs it in a worker thread that loads ts-morph while the main thread starts
+ * up (./edit-runner.ts); tests and other callers run it in place.
+ */
+import picomatch from 'picomatch';
+
+import { getCodemod } from '../codemods/index.js';
+import type { Codemod, CodemodState } from './codemod/types.js';
+import { listFiles } from './fs-util.js';
+import { syntaxErrors } from './syntax.js';
+import { Tree } from './tree.js';
+
+export interface EditJob {
+  operation: 'apply' | 'remove';
+  root: string;
+  /** In the skill's order; remove walks them backwards. */
+  codemods: string[];
+  /** What the plan already changed in memory (templates), by path; null is deleted. */
+  pending: Record<string, string | null>;
+}
+
+export interface EditOutcome {
+  codemod: string;
+  file: string;
+  /** State found before this run. */
+  before: CodemodState;
+}
+
+/** A problem that stops the plan; all are gathered, then reported at once. */
+export interface Problem {
+  file: string;
+  message: string;
+}
+
+export interface FileEdit {
+  path: string;
+  /** The text the codemods started from, so the engine can tell it is still current. */
+  before: string;
+  after: string;
+}
+
+export interface EditResult {
+  edits: EditOutcome[];
+  writes: FileEdit[];
+  problems: Problem[];
+}
+
+/** A codemod's target files: its exact path, or every file its glob matches. */
+export function codemodFiles(codemod: Codemod, root: string): string[] {
+  if (!picomatch.scan(codemod.files).isGlob) return [codemod.files];
+  const matches = picomatch(codemod.files);
+  return listFiles(root).filter((file) => matches(file));
+}
+
+function isTypeScript(file: string): boolean {
+  return /\.(c|m)?tsx?$/.test(file);
+}
+
+/** Read a codemod's file from the tree and detect its state, or record why not. */
+function inspect(
+  tree: Tree,
+  codemod: Codemod,
+  file: string,
+  problems: Problem[],
+): { source: string; state: CodemodState } | undefined {
+  const source = tree.read(file);
+  if (source === null) {
+    problems.push({ file, message: `missing (codemod ${codemod.id})` });
+    return undefined;
+  }
+  if (isTypeScript(file)) {
+    const errors = syntaxErrors(source, file);
+    if (errors.length > 0) {
+      problems.push({
+        file,
+        message: `has a syntax error at ${errors[0]}; fix it (does npm run build pass?) and retry`,
+      });
+      return undefined;
+    }
+  }
+  const detection = codemod.detect(source, file);
+  for (const problem of detection.problems) {
+    problems.push({
+      file,
+      message: `anchor ${problem.anchor} not usable: expected ${problem.expected} (codemod ${codemod.id})`,
+    });
+  }
+  if (detection.problems.length > 0) return undefined;
+  return { source, state: detection.state };
+}
+
+/** The next text of a file for an apply, or undefined when nothing is to change. */
+function applyOne(
+  codemod: Codemod,
+  file: string,
+  found: { source: string; state: CodemodState },
+  problems: Problem[],
+): string | undefined {
+  if (found.state === 'applied') return undefined;
+  const next = codemod.apply(found.source, file);
+  // Remove must restore this file exactly; refuse an edit it could not undo.
+  if (
+    found.state === 'not-applied' &&
+    codemod.revert(next, file) !== found.source
+  ) {
+    problems.push({
+      file,
+      message: `codemod ${codemod.id} could not be reverted exactly on this file's shape`,
+    });
+    return undefined;
+  }
+  return next;
+}
+
+export function runEdits(job: EditJob): EditResult {
+  const tree = new Tree(job.root, job.pending);
+  const result: EditResult = { edits: [], writes: [], problems: [] };
+  const starts = new Map<string, string>();
+  const ids =
+    job.operation === 'apply' ? job.codemods : [...job.codemods].reverse();
+
+  for (const id of ids) {
+    const codemod = getCodemod(id);
+    for (const file of codemodFiles(codemod, job.root)) {
+      if (job.operation === 'remove' && !tree.exists(file)) continue;
+      const found = inspect(tree, codemod, file, result.problems);
+      if (!found || found.state === 'not-applicable') continue;
+      result.edits.push({ codemod: id, file, before: found.state });
+      const next =
+        job.operation === 'apply'
+          ? applyOne(codemod, file, found, result.problems)
+          : found.state === 'not-applied'
+            ? undefined
+            : codemod.revert(found.source, file);
+      if (next === undefined) continue;
+      if (!starts.has(file)) starts.set(file, found.source);
+      tree.write(file, next);
+    }
+  }
+
+  for (const [path, before] of starts) {
+    result.writes.push({ path, before, after: tree.read(path) ?? '' });
+  }
+  return result;
+}

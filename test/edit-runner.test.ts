@@ -1,0 +1,110 @@
+/**
+ * The codemod pass in a worker thread (src/edit-runner.ts): same result as in
+ * place, errors that keep their meaning, a fallback when no worker can run,
+ * and a CLI whose main thread never loads the TypeScript compiler.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import type * as EditRunner from '../src/edit-runner.js';
+import { prestartEditWorker, runEditJob } from '../src/edit-runner.js';
+import type { EditJob } from '../src/edits.js';
+import { runEdits } from '../src/edits.js';
+import { loadManifest } from '../src/manifest.js';
+import { TOOL_ROOT, runCli } from './helpers/cli.js';
+import { createSampleCopy, type SampleCopy } from './helpers/sample.js';
+
+const copies: SampleCopy[] = [];
+afterAll(async () => {
+  await Promise.all(copies.map((copy) => copy.cleanup()));
+});
+
+async function sampleJob(operation: EditJob['operation']): Promise<EditJob> {
+  const copy = await createSampleCopy('base');
+  copies.push(copy);
+  return {
+    operation,
+    root: copy.dir,
+    codemods: loadManifest('add-codex-provider').codemods,
+    pending: {},
+  };
+}
+
+/** The built runner: the worker it starts is the compiled dist/src/edit-worker.js. */
+async function builtRunner(): Promise<typeof EditRunner> {
+  const file = path.join(TOOL_ROOT, 'dist', 'src', 'edit-runner.js');
+  return (await import(pathToFileURL(file).href)) as typeof EditRunner;
+}
+
+describe('the codemod pass in a worker thread', () => {
+  it('gives what the pass gives in place', async () => {
+    const job = await sampleJob('apply');
+    const runner = await builtRunner();
+    runner.prestartEditWorker([]);
+    const inWorker = await runner.runEditJob(job);
+    expect(inWorker).toEqual(runEdits(job));
+    expect(inWorker.writes.map((write) => write.path)).toContain(
+      'src/container-runner.ts',
+    );
+    expect(inWorker.problems).toEqual([]);
+  });
+
+  it('passes a SkillError back with its hint and exit code', async () => {
+    const job = { ...(await sampleJob('apply')), codemods: ['no-such-edit'] };
+    const runner = await builtRunner();
+    runner.prestartEditWorker([]);
+    const failure = await runner.runEditJob(job).then(
+      () => undefined,
+      (err: unknown) =>
+        err as { message: string; hint?: string; exitCode?: number },
+    );
+    expect(failure?.message).toBe('Unknown codemod "no-such-edit".');
+    expect(failure?.hint).toMatch(/^Known codemods: add-agent-provider-config/);
+    expect(failure?.exitCode).toBe(1);
+  });
+
+  it('runs the pass in place when the worker cannot start', async () => {
+    // Under vitest this module is src/edit-runner.ts, and the worker file it
+    // names (src/edit-worker.js) does not exist: the worker fails to start.
+    const job = await sampleJob('remove');
+    prestartEditWorker([]);
+    expect(await runEditJob(job)).toEqual(runEdits(job));
+  });
+});
+
+describe('the CLI', () => {
+  it('never loads the TypeScript compiler on its main thread', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'main-thread-'));
+    const probe = path.join(work, 'probe.mjs');
+    const report = path.join(work, 'loaded.json');
+    fs.writeFileSync(
+      probe,
+      `import fs from 'node:fs';
+import Module from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+if (isMainThread) process.on('exit', () => {
+  fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify(Object.keys(Module._cache)));
+});
+`,
+    );
+    const { root: dir } = await sampleJob('apply');
+    const run = await runCli(
+      'apply-skill',
+      ['add-codex-provider', '--target', dir, '--dry-run'],
+      { env: { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` } },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('+++ b/src/container-runner.ts');
+    const loaded = JSON.parse(fs.readFileSync(report, 'utf8')) as string[];
+    // The probe sees CommonJS modules loaded there (picocolors is one)...
+    expect(loaded.some((file) => file.includes('picocolors'))).toBe(true);
+    // ...and none of ts-morph's: those load in the worker only.
+    expect(loaded.filter((file) => /ts-morph|typescript/.test(file))).toEqual(
+      [],
+    );
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+});
