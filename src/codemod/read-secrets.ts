@@ -9,7 +9,7 @@ import {
   type SourceFile,
 } from './ts-morph.js';
 
-import { insideTemplate, topLevelFunctions } from './ast.js';
+import { callsTo, insideTemplate, topLevelFunctions } from './ast.js';
 import type { Part } from './define.js';
 import type { PartResult } from './parts.js';
 import {
@@ -201,10 +201,9 @@ export function readSecretsCallersPart(
   file: SourceFile,
   source: string,
 ): PartResult {
-  const calls = file
-    .getDescendantsOfKind(SyntaxKind.CallExpression)
-    .filter((call) => call.getExpression().getText() === 'readSecrets')
-    .filter((call) => !isSecretsAssignment(call));
+  const calls = callsTo(file, 'readSecrets').filter(
+    (call) => !isSecretsAssignment(call),
+  );
   if (calls.length === 0) return { problems: [] };
   const awaited = (call: CallExpression) =>
     Node.isAwaitExpression(call.getParent());
