@@ -24,7 +24,12 @@ function plansNothing(argv: string[]): boolean {
 export function prestartEditWorker(argv: string[]): void {
   if (worker || plansNothing(argv)) return;
   try {
-    worker = new Worker(new URL('./edit-worker.js', import.meta.url));
+    worker = new Worker(new URL('./edit-worker.js', import.meta.url), {
+      // Loading the compiler keeps much of what it allocates, so V8 would
+      // grow the young generation to tens of MB of fresh pages; a small one,
+      // reused, measured 50-100 ms faster per run on the 2-core benchmark VM.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
   } catch {
     return;
   }
