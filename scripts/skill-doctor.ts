@@ -1,4 +1,9 @@
 #!/usr/bin/env node
-import { runInspectCli } from '../src/inspect-cli.js';
+// Checking edits loads ts-morph here, so the compile cache goes on first.
+import { enableCompileCache, saveCompileCache } from '../src/compile-cache.js';
+
+enableCompileCache();
+const { runInspectCli } = await import('../src/inspect-cli.js');
 
 process.exitCode = await runInspectCli('doctor');
+saveCompileCache();
