@@ -17,7 +17,9 @@ const { runEdits } = await import('./edits.js');
 parentPort?.on('message', (job: EditJob) => {
   try {
     const result = runEdits(job);
-    saveCompileCache();
+    // A pass that stopped on a problem ran less of the parser than a usual
+    // one: let a later, complete run be the one that saves the cache.
+    if (result.problems.length === 0) saveCompileCache();
     parentPort?.postMessage({ result });
   } catch (err) {
     parentPort?.postMessage({ error: serializeError(err) });

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { TOOL_ROOT } from './helpers/cli.js';
+import { TOOL_ROOT, runCli } from './helpers/cli.js';
+import { createSampleCopy } from './helpers/sample.js';
 
 const COMPILE_CACHE = pathToFileURL(
   path.join(TOOL_ROOT, 'dist', 'src', 'compile-cache.js'),
@@ -119,5 +120,27 @@ describe.skipIf(BUILT_IN)('the compile cache on Node 20', () => {
       EXPECTED_OUTPUT,
     );
     expect(cacheFiles().size).toBe(0);
+  });
+
+  it('is left to a complete CLI run when the first one stops on a problem', async () => {
+    const copy = await createSampleCopy('base');
+    const dryRun = ['add-codex-provider', '--target', copy.dir, '--dry-run'];
+    const env = { SKILL_APPLICATOR_CACHE_DIR: cacheDir };
+    const indexFile = path.join(copy.dir, 'src', 'index.ts');
+    const original = fs.readFileSync(indexFile, 'utf8');
+    try {
+      fs.appendFileSync(indexFile, '\nfunction broken( {\n');
+      const stopped = await runCli('apply-skill', dryRun, { env });
+      expect(stopped.exitCode).toBe(1);
+      expect(stopped.stderr).toContain('src/index.ts');
+      expect(cacheFiles().size).toBe(0);
+
+      fs.writeFileSync(indexFile, original);
+      const complete = await runCli('apply-skill', dryRun, { env });
+      expect(complete.exitCode).toBe(0);
+      expect(cacheFiles().size).toBe(3);
+    } finally {
+      await copy.cleanup();
+    }
   });
 });
