@@ -50,9 +50,10 @@ export interface EditResult {
 
 /** A codemod's target files: its exact path, or every file its glob matches. */
 export function codemodFiles(codemod: Codemod, root: string): string[] {
-  if (!picomatch.scan(codemod.files).isGlob) return [codemod.files];
+  const { isGlob, base } = picomatch.scan(codemod.files);
+  if (!isGlob) return [codemod.files];
   const matches = picomatch(codemod.files);
-  return listFiles(root).filter((file) => matches(file));
+  return listFiles(root, base).filter((file) => matches(file));
 }
 
 function isTypeScript(file: string): boolean {

@@ -23,8 +23,11 @@ const UNWALKED_DIRS = new Set([
   'coverage',
 ]);
 
-/** Every file under root (posix, relative, sorted), skipping UNWALKED_DIRS at any depth. */
-export function listFiles(root: string): string[] {
+/**
+ * Every file under root (posix, relative to root, sorted), skipping
+ * UNWALKED_DIRS at any depth; only those under `within` when it is given.
+ */
+export function listFiles(root: string, within = ''): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
     let entries: fs.Dirent[];
@@ -41,7 +44,7 @@ export function listFiles(root: string): string[] {
         files.push(toPosix(path.relative(root, absolute)));
     }
   };
-  walk(root);
+  walk(path.join(root, within));
   return files.sort();
 }
 
