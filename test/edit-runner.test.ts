@@ -14,7 +14,12 @@ import { prestartEditWorker, runEditJob } from '../src/edit-runner.js';
 import type { EditJob } from '../src/edits.js';
 import { runEdits } from '../src/edits.js';
 import { loadManifest } from '../src/manifest.js';
-import { TOOL_ROOT, runCli } from './helpers/cli.js';
+import {
+  FILES_ONLY,
+  REMOVE_FILES_ONLY,
+  TOOL_ROOT,
+  runCli,
+} from './helpers/cli.js';
 import { createSampleCopy, type SampleCopy } from './helpers/sample.js';
 
 const copies: SampleCopy[] = [];
@@ -76,7 +81,7 @@ describe('the codemod pass in a worker thread', () => {
 });
 
 describe('the CLI', () => {
-  it('never loads the TypeScript compiler on its main thread', async () => {
+  it('never loads the TypeScript compiler on its main thread: dry run, apply, remove', async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'main-thread-'));
     const probe = path.join(work, 'probe.mjs');
     const report = path.join(work, 'loaded.json');
@@ -90,21 +95,35 @@ if (isMainThread) process.on('exit', () => {
 });
 `,
     );
+    const env = { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` };
     const { root: dir } = await sampleJob('apply');
-    const run = await runCli(
-      'apply-skill',
-      ['add-codex-provider', '--target', dir, '--dry-run'],
-      { env: { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` } },
-    );
-    expect(run.exitCode).toBe(0);
-    expect(run.stdout).toContain('+++ b/src/container-runner.ts');
-    const loaded = JSON.parse(fs.readFileSync(report, 'utf8')) as string[];
-    // The probe sees CommonJS modules loaded there (picocolors is one)...
-    expect(loaded.some((file) => file.includes('picocolors'))).toBe(true);
-    // ...and none of ts-morph's: those load in the worker only.
-    expect(loaded.filter((file) => /ts-morph|typescript/.test(file))).toEqual(
-      [],
-    );
+    const target = ['add-codex-provider', '--target', dir];
+    const runs = [
+      [
+        'apply-skill',
+        [...target, '--dry-run'],
+        '+++ b/src/container-runner.ts',
+      ],
+      ['apply-skill', [...target, ...FILES_ONLY], 'Applied add-codex-provider'],
+      [
+        'remove-skill',
+        [...target, ...REMOVE_FILES_ONLY],
+        'Removed add-codex-provider',
+      ],
+    ] as const;
+    for (const [bin, args, says] of runs) {
+      const run = await runCli(bin, [...args], { env });
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout + run.stderr).toContain(says);
+      const loaded = JSON.parse(fs.readFileSync(report, 'utf8')) as string[];
+      // The probe sees CommonJS modules loaded there (picocolors is one)...
+      expect(loaded.some((file) => file.includes('picocolors'))).toBe(true);
+      // ...and none of ts-morph's: those load in the worker only.
+      expect(loaded.filter((file) => /ts-morph|typescript/.test(file))).toEqual(
+        [],
+      );
+      fs.rmSync(report);
+    }
     fs.rmSync(work, { recursive: true, force: true });
   });
 });
