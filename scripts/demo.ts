@@ -62,6 +62,33 @@ async function prepareTarget(): Promise<void> {
   ]);
 }
 
+const PATCH_FILE = path.join(TOOL_ROOT, '.demo', 'add-codex-provider.patch');
+
+/**
+ * The whole patch runs to thousands of lines (the plugin and the sign-in package
+ * are new files): write it to a file, show which files it touches, and prove the
+ * file is exactly what apply will do by checking it applies cleanly.
+ */
+async function dryRunSummary(apply: string, common: string[]): Promise<void> {
+  process.stderr.write(
+    pc.dim(`$ apply-skill ${common.join(' ')} --dry-run > ${PATCH_FILE}\n`),
+  );
+  const { stdout } = await execa('node', [apply, ...common, '--dry-run'], {
+    cwd: TOOL_ROOT,
+    stderr: 'inherit',
+    stripFinalNewline: false,
+  });
+  fs.writeFileSync(PATCH_FILE, stdout);
+  const stat = await execa('git', ['apply', '--stat', PATCH_FILE], {
+    cwd: TARGET,
+  });
+  await execa('git', ['apply', '--check', PATCH_FILE], { cwd: TARGET });
+  process.stderr.write(`${stat.stdout}\n`);
+  process.stderr.write(
+    `The full patch (${stdout.split('\n').length - 1} lines, \`git apply --check\` passes) is in ${path.relative(process.cwd(), PATCH_FILE)}.\n`,
+  );
+}
+
 async function main(): Promise<void> {
   await prepareTarget();
   const apply = path.join(BIN, 'apply-skill.js');
@@ -69,7 +96,7 @@ async function main(): Promise<void> {
   const common = ['add-codex-provider', '--target', TARGET];
 
   banner('1. Dry run: the exact diff apply would write (nothing changes)');
-  await run('node', [apply, ...common, '--dry-run']);
+  await dryRunSummary(apply, common);
 
   banner('2. Apply: write files, install codex-oauth, build and validate');
   await run('node', [apply, ...common, '--yes', '--skip-auth', '--no-restart']);

@@ -45,6 +45,8 @@ export interface ApplyOptions {
   browser?: boolean;
   deviceAuth?: boolean;
   provider?: 'codex' | 'claude';
+  /** Model to pin (validated against the account's catalog after sign-in). */
+  model?: string;
 }
 
 /** The lock file as it was before install, kept so remove can restore it byte for byte. */

@@ -3,7 +3,14 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
 import { applySkill, type ApplyOptions } from './apply.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SkillError } from './errors.js';
+import {
+  asSkillError,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  SkillError,
+} from './errors.js';
+import { helpOrVersionAsJson, usageMessage } from './cli-usage.js';
 import { listSkills } from './manifest.js';
 import { toolVersion } from './paths.js';
 import { removeSkill, type RemoveOptions } from './remove.js';
@@ -81,6 +88,11 @@ function applyOptions(argv: Argv) {
     .option('device-auth', {
       type: 'boolean',
       describe: 'Sign in with a device code instead of a browser redirect',
+    })
+    .option('model', {
+      type: 'string',
+      describe:
+        'Codex model to pin in .env (checked against the models your account has; default: Codex picks)',
     })
     .option('provider', {
       choices: ['codex', 'claude'] as const,
@@ -167,10 +179,17 @@ export async function runCli(
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, err) => {
-      usageError = message || err?.message || 'Invalid arguments';
+      usageError = usageMessage(
+        message || err?.message || 'Invalid arguments',
+        bin,
+      );
     });
 
+  if (json && (await helpOrVersionAsJson(parser, argv))) return EXIT_OK;
   const args = (await parser.parseAsync()) as Record<string, unknown>;
+  if (!usageError && args.target === '') {
+    usageError = '--target needs a folder: --target /path/to/nanoclaw';
+  }
   if (usageError) {
     if (json) {
       process.stdout.write(
@@ -203,6 +222,7 @@ export async function runCli(
     browser: args.browser !== false,
     deviceAuth: Boolean(args.deviceAuth),
     provider: args.provider as 'codex' | 'claude' | undefined,
+    model: typeof args.model === 'string' ? args.model.trim() : undefined,
     purgeTokens: Boolean(args.purgeTokens),
   };
   try {
@@ -224,8 +244,8 @@ export async function runCli(
     renderSuccess(result, reporter);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return EXIT_OK;
-  } catch (err) {
-    if (!(err instanceof SkillError)) throw err;
+  } catch (thrown) {
+    const err = asSkillError(thrown);
     renderFailure(err, reporter);
     if (json) {
       process.stdout.write(

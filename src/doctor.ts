@@ -5,12 +5,15 @@ import path from 'node:path';
 import { getCodemod } from '../codemods/index.js';
 import { inspectSkill } from './inspect.js';
 import type { SkillManifest } from './manifest.js';
+import { runLiveCheck } from './steps/auth.js';
 import { agentRunnerCaches } from './steps/caches.js';
 import { containerEnvInSync, readEnv, readEnvValue } from './steps/env-file.js';
 
 export interface Finding {
   check: string;
   ok: boolean;
+  /** What a passing check measured, e.g. the live check's model and latency. */
+  detail?: string;
   problem?: string;
   fix?: string;
 }
@@ -51,10 +54,36 @@ function staleCaches(root: string, applied: boolean): string[] {
   });
 }
 
+/** Sign in to the backend with the stored tokens and stream one answer. */
+async function liveFinding(
+  root: string,
+  manifest: SkillManifest,
+): Promise<Finding> {
+  const name = 'Live check (model catalog and one streamed answer)';
+  if (!manifest.authStep)
+    return { check: name, ok: true, detail: 'nothing to check' };
+  const live = await runLiveCheck(root, manifest.authStep);
+  return live.ok
+    ? {
+        check: name,
+        ok: true,
+        detail: `${live.model} answered, first token after ${live.firstTokenMs} ms`,
+      }
+    : {
+        check: name,
+        ok: false,
+        problem: live.error ?? 'failed',
+        fix:
+          live.fix ??
+          `npx tsx setup/index.ts --step ${manifest.authStep} --check`,
+      };
+}
+
 /** The troubleshooting list of the codex recipe, as checks that each print their fix. */
 export async function runDoctor(
   root: string,
   manifest: SkillManifest,
+  options: { live?: boolean } = {},
 ): Promise<Finding[]> {
   const status = inspectSkill(root, manifest);
   const provider = manifest.provider!;
@@ -86,10 +115,19 @@ export async function runDoctor(
     ),
     check(
       'Sign-in tokens',
-      status.applied && !status.tokens?.present
-        ? `no ${provider.tokenFile}`
+      status.applied &&
+        !status.tokens?.present &&
+        !status.tokens?.insideCheckout
+        ? `no ${status.tokens?.file ?? provider.tokenFile}`
         : undefined,
       `npx tsx setup/index.ts --step ${manifest.authStep}`,
+    ),
+    check(
+      "Sign-in out of the agent's reach",
+      status.tokens?.insideCheckout
+        ? `${status.tokens.insideCheckout} lies inside the checkout, which the main group's container mounts: its agent can read the refresh token`
+        : undefined,
+      `npx tsx setup/index.ts --step ${manifest.authStep} --no-check (moves the tokens to ${status.tokens?.file ?? provider.tokenFile})`,
     ),
     check(
       'Agent-runner caches',
@@ -108,7 +146,21 @@ export async function runDoctor(
     ),
   ];
   if (status.applied) findings.push(...buildChecks(root, manifest));
+  if (options.live && status.applied) {
+    findings.push(await liveFinding(root, manifest));
+  }
   return findings;
+}
+
+/** .js files among a plugin's TypeScript sources: a failed tsc emits them there. */
+function strayCompiledFiles(root: string, dir: string): string[] {
+  const absolute = path.join(root, dir);
+  if (!fs.existsSync(absolute)) return [];
+  return fs
+    .readdirSync(absolute, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.js') && !file.includes('node_modules'))
+    .map((file) => path.posix.join(dir, file.split(path.sep).join('/')))
+    .sort();
 }
 
 function buildChecks(root: string, manifest: SkillManifest): Finding[] {
@@ -138,10 +190,11 @@ function buildChecks(root: string, manifest: SkillManifest): Finding[] {
     ),
     check(
       'No stray compiled plugin files',
-      fs.existsSync(path.join(root, 'plugins', provider, 'host.js'))
-        ? `plugins/${provider}/host.js exists (left by a failed tsc)`
-        : undefined,
-      `rm plugins/${provider}/*.js, then npm run build`,
+      ((stray) =>
+        stray.length
+          ? `${stray.join(', ')} exist${stray.length === 1 ? 's' : ''} (left by a failed tsc)`
+          : undefined)(strayCompiledFiles(root, `plugins/${provider}`)),
+      `find plugins/${provider} -name '*.js' -delete, then npm run build`,
     ),
   );
   return findings;

@@ -38,6 +38,46 @@ export class UsageError extends SkillError {
   }
 }
 
+/** Ctrl-C at a question: not a failure, and never a stack trace. */
+export const EXIT_CANCELLED = 130;
+
+export class CancelledError extends SkillError {
+  constructor(message = 'Cancelled; nothing was changed.', hint?: string) {
+    super(message, { hint, exitCode: EXIT_CANCELLED });
+    this.name = 'CancelledError';
+  }
+}
+
+/** What Node says of a file system failure, in the user's words, with the path. */
+const FS_ERRORS: Record<string, string> = {
+  EROFS: 'is on a read-only file system',
+  EACCES: 'is not writable by you (permission denied)',
+  EPERM: 'may not be changed (operation not permitted; immutable?)',
+  ENOSPC: 'could not be written: the disk is full',
+  ENOENT: 'does not exist',
+  ENOTDIR: 'is not a folder',
+  EISDIR: 'is a folder, not a file',
+};
+
+/**
+ * Turn anything thrown into a SkillError a person can read: file system errors
+ * name their path and cause; anything else keeps its message. No stack traces.
+ */
+export function asSkillError(err: unknown): SkillError {
+  if (err instanceof SkillError) return err;
+  const error = err as NodeJS.ErrnoException;
+  const cause = error?.code ? FS_ERRORS[error.code] : undefined;
+  if (cause && error.path) {
+    return new SkillError(`${error.path} ${cause} (${error.code}).`, {
+      file: error.path,
+      hint: 'Fix the permissions or mount of that path, then run the command again. Nothing else was changed by this failure.',
+    });
+  }
+  return new SkillError(`Unexpected error: ${errorMessage(err)}`, {
+    hint: 'This is a bug in nanoclaw-skill-applicator; please report it with the command you ran.',
+  });
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -7,14 +7,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { ApplyOptions } from './apply.js';
+import { CancelledError } from './errors.js';
 import { pruneEmptyDirs } from './fs-util.js';
+import { inspectTokens } from './inspect.js';
 import type { SkillManifest } from './manifest.js';
-import { canPrompt, choose, confirm } from './prompt.js';
+import { canPrompt, choose } from './prompt.js';
 import type { RemoveOptions } from './remove.js';
 import type { Reporter } from './reporter.js';
 import type { RunResult } from './result.js';
 import { readState, writeState, type SkillState } from './state.js';
-import { runAuthStep } from './steps/auth.js';
+import {
+  chooseModel,
+  liveCheck,
+  setupCommand,
+  signIn,
+  type SignInResult,
+} from './sign-in.js';
 import { clearAgentRunnerCaches } from './steps/caches.js';
 import {
   envPaths,
@@ -25,79 +33,10 @@ import {
   writeEnvAndSync,
 } from './steps/env-file.js';
 import { detectService, restartService } from './steps/service.js';
-
-const SETUP_COMMAND = (step: string) => `npx tsx setup/index.ts --step ${step}`;
-
-async function signIn(
-  root: string,
-  manifest: SkillManifest,
-  options: ApplyOptions,
-  reporter: Reporter,
-  result: RunResult,
-): Promise<void> {
-  const step = manifest.authStep;
-  if (!step) return;
-  const retry = `sign in later with \`${SETUP_COMMAND(step)}\` in ${root}, or run \`apply-skill ${manifest.name}\` again`;
-  if (options.skipAuth) {
-    reporter.skip('Sign in', '--skip-auth');
-    result.next.push(`Sign in: ${retry}.`);
-    return;
-  }
-  if (!options.auth && (!canPrompt() || options.json)) {
-    reporter.skip('Sign in', 'no terminal to sign in from');
-    result.next.push(`Sign in: ${retry}.`);
-    return;
-  }
-  const echo = (line: string) => reporter.info(`  ${line}`);
-  const run = (reauth: boolean) =>
-    runAuthStep(root, {
-      step,
-      reauth,
-      deviceAuth: options.deviceAuth,
-      browser: options.browser,
-      echo,
-    });
-  reporter.info(
-    options.browser === false
-      ? 'Sign in with your ChatGPT account: open the link below in any browser, then paste the final redirect URL here if asked.'
-      : 'Sign in with your ChatGPT account: your browser opens the link below (if it does not, open it yourself).',
-  );
-  let outcome = await run(Boolean(options.reauth));
-  if (
-    outcome.status === 'already_authenticated' &&
-    !options.reauth &&
-    !options.yes
-  ) {
-    const keep = await confirm('Codex tokens already exist. Keep them?', true);
-    if (!keep) outcome = await run(true);
-  }
-  if (outcome.status === 'failed') {
-    reporter.steps.push({
-      name: 'Sign in',
-      status: 'warning',
-      detail: outcome.error,
-      ms: 0,
-    });
-    reporter.warn(
-      `Sign-in failed: ${outcome.error}. The installation is kept; ${retry}.`,
-    );
-    result.next.push(`Sign in: ${retry}.`);
-    return;
-  }
-  reporter.steps.push({
-    name: 'Sign in',
-    status: 'done',
-    detail: outcome.status,
-    ms: 0,
-  });
-  reporter.success(
-    outcome.status === 'authenticated'
-      ? 'Signed in.'
-      : 'Already signed in; kept the tokens.',
-  );
-}
+import { resolveTokenLocation } from './token-file.js';
 
 async function chooseProvider(
+  root: string,
   manifest: SkillManifest,
   options: ApplyOptions,
 ): Promise<string | undefined> {
@@ -105,16 +44,23 @@ async function chooseProvider(
   if (options.provider) return options.provider;
   // Nobody to ask: keep what .env says (Claude when it says nothing).
   if (options.json || !canPrompt()) return undefined;
+  const name = manifest.provider.name;
+  const current =
+    readEnvValue(readEnv(root), manifest.provider.envKey) ?? 'claude';
+  // Enter keeps what is set: running apply again to sign in must not switch providers.
   return choose(
     'Which provider should NanoClaw use by default?',
     [
-      { value: 'claude', name: 'Keep Claude as the default (recommended)' },
       {
-        value: manifest.provider.name,
-        name: `Make ${manifest.provider.name} the default`,
+        value: 'claude',
+        name: current === 'claude' ? 'Keep Claude' : 'Switch back to Claude',
+      },
+      {
+        value: name,
+        name: current === name ? `Keep ${name}` : `Make ${name} the default`,
       },
     ],
-    'claude',
+    current === name ? name : 'claude',
   );
 }
 
@@ -132,7 +78,8 @@ function setProvider(
     writeState(root, {
       ...state,
       previousProvider: findEnvLine(text, key),
-      createdEnvFile: !fs.existsSync(envPaths(root).envFile),
+      createdEnvFile:
+        state.createdEnvFile ?? !fs.existsSync(envPaths(root).envFile),
     });
   }
   if (
@@ -160,6 +107,28 @@ async function restart(
   );
 }
 
+/** The provider is the default, yet nothing could sign it in: every message would fail. */
+function warnIfActiveWithoutSignIn(
+  root: string,
+  manifest: SkillManifest,
+  provider: string | undefined,
+  signedIn: SignInResult,
+  reporter: Reporter,
+  result: RunResult,
+): void {
+  const name = manifest.provider?.name;
+  if (!name || provider !== name || signedIn.signedIn || !manifest.authStep)
+    return;
+  const tokens = inspectTokens(
+    root,
+    resolveTokenLocation(root, manifest.provider!),
+  );
+  if (tokens.present) return;
+  const warning = `${name} is the default provider but you are not signed in: every message will fail until you run \`${setupCommand(manifest.authStep)}\` in ${root}.`;
+  reporter.warn(warning);
+  result.warnings.push(warning);
+}
+
 export async function finishApply(
   root: string,
   manifest: SkillManifest,
@@ -167,8 +136,27 @@ export async function finishApply(
   reporter: Reporter,
   result: RunResult,
 ): Promise<void> {
-  await signIn(root, manifest, options, reporter, result);
-  const chosen = await chooseProvider(manifest, options);
+  try {
+    await setUp(root, manifest, options, reporter, result);
+  } catch (err) {
+    if (!(err instanceof CancelledError)) throw err;
+    throw new CancelledError(
+      `Cancelled; ${manifest.name} stays installed and built, the rest of the setup was not done.`,
+      `Run \`apply-skill ${manifest.name} --target ${root}\` again to finish it (sign-in, model, provider, restart).`,
+    );
+  }
+}
+
+async function setUp(
+  root: string,
+  manifest: SkillManifest,
+  options: ApplyOptions,
+  reporter: Reporter,
+  result: RunResult,
+): Promise<void> {
+  const signedIn = await signIn(root, manifest, options, reporter, result);
+  await chooseModel(root, manifest, options, signedIn, reporter, result);
+  const chosen = await chooseProvider(root, manifest, options);
   if (manifest.provider) {
     await reporter.softStep('Set provider', async () =>
       setProvider(root, manifest, chosen),
@@ -177,6 +165,15 @@ export async function finishApply(
   const provider = manifest.provider
     ? (readEnvValue(readEnv(root), manifest.provider.envKey) ?? 'claude')
     : undefined;
+  warnIfActiveWithoutSignIn(
+    root,
+    manifest,
+    provider,
+    signedIn,
+    reporter,
+    result,
+  );
+  if (signedIn.signedIn) await liveCheck(root, manifest, reporter, result);
   await reporter.softStep(
     'Clear agent-runner caches',
     async () => `${clearAgentRunnerCaches(root)} cleared`,
@@ -192,37 +189,76 @@ export async function finishApply(
   }
 }
 
-/** Put the provider line back as it was before apply (or drop ours). */
-function restoreProvider(
+type Recorded = Pick<
+  SkillState,
+  'previousProvider' | 'createdEnvFile' | 'previousEnv'
+>;
+
+/** The provider line as it was before apply (undefined: leave it), or null to drop ours. */
+function providerLineToRestore(
+  text: string,
+  manifest: SkillManifest,
+  recorded: Recorded,
+): string | null | undefined {
+  const current = readEnvValue(text, manifest.provider!.envKey);
+  if (
+    recorded.previousProvider === undefined &&
+    current !== manifest.provider!.name
+  )
+    return undefined;
+  return recorded.previousProvider ?? null;
+}
+
+/** Put the provider line and every other line apply set back as they were. */
+function restoreEnv(
   root: string,
   manifest: SkillManifest,
-  recorded: Pick<SkillState, 'previousProvider' | 'createdEnvFile'>,
+  recorded: Recorded,
 ): string {
-  const previous = recorded.previousProvider;
   const key = manifest.provider!.envKey;
   const text = readEnv(root);
-  const current = readEnvValue(text, key);
-  if (previous === undefined && current !== manifest.provider!.name)
-    return '.env unchanged';
-  const restored = setEnvLine(text, key, previous ?? null);
+  const lines = new Map(Object.entries(recorded.previousEnv ?? {}));
+  const providerLine = providerLineToRestore(text, manifest, recorded);
+  if (providerLine !== undefined) lines.set(key, providerLine);
+  let restored = text;
+  for (const [name, line] of lines) {
+    restored = setEnvLine(restored, name, line);
+  }
   if (restored === text) return '.env unchanged';
   if (restored === '' && recorded.createdEnvFile) {
-    // apply created .env for this line alone: take it and its copy away again.
+    // apply created .env for its own lines alone: take it and its copy away again.
     const { envFile, containerEnvFile } = envPaths(root);
     fs.rmSync(envFile, { force: true });
     fs.rmSync(containerEnvFile, { force: true });
     pruneEmptyDirs(root, path.relative(root, path.dirname(containerEnvFile)));
-    return `removed .env (it held only ${key})`;
+    return `removed .env (it held only ${[...lines.keys()].join(', ')})`;
   }
   writeEnvAndSync(root, restored);
-  return previous ? `restored ${previous}` : `removed ${key} from .env`;
+  const previous = lines.get(key);
+  return previous
+    ? `restored ${previous}`
+    : `restored ${[...lines.keys()].join(', ')} in .env`;
+}
+
+/** Delete the sign-in, wherever it lies (and its old copy inside the checkout). */
+function purgeTokens(root: string, manifest: SkillManifest): string {
+  const { file, legacyFile } = resolveTokenLocation(root, manifest.provider!);
+  const deleted = [file, legacyFile]
+    .filter((tokens): tokens is string => Boolean(tokens))
+    .filter((tokens) => {
+      const existed = fs.existsSync(tokens);
+      fs.rmSync(tokens, { force: true });
+      fs.rmSync(`${tokens}.lock`, { force: true, recursive: true });
+      return existed;
+    });
+  return deleted.length ? `deleted ${deleted.join(', ')}` : 'none saved';
 }
 
 export async function finishRemove(
   root: string,
   manifest: SkillManifest,
   options: RemoveOptions,
-  recorded: Pick<SkillState, 'previousProvider' | 'createdEnvFile'>,
+  recorded: Recorded,
   reporter: Reporter,
   result: RunResult,
 ): Promise<void> {
@@ -232,21 +268,16 @@ export async function finishRemove(
       `A group whose last conversation ran on ${name} keeps a session id starting with "${name}:"; clear that group's session in NanoClaw before Claude answers there, or Claude is asked to resume a conversation it never had.`,
     );
     await reporter.softStep('Restore provider', async () =>
-      restoreProvider(root, manifest, recorded),
+      restoreEnv(root, manifest, recorded),
     );
-    const tokens = path.join(root, manifest.provider.tokenFile);
+    const { file } = resolveTokenLocation(root, manifest.provider);
     if (options.purgeTokens) {
-      await reporter.softStep('Delete tokens', async () => {
-        const existed = fs.existsSync(tokens);
-        fs.rmSync(tokens, { force: true });
-        fs.rmSync(`${tokens}.lock`, { force: true });
-        return existed
-          ? `deleted ${manifest.provider!.tokenFile}`
-          : 'none saved';
-      });
-    } else if (fs.existsSync(tokens)) {
+      await reporter.softStep('Delete tokens', async () =>
+        purgeTokens(root, manifest),
+      );
+    } else if (fs.existsSync(file)) {
       result.next.push(
-        `Your sign-in tokens are kept in ${tokens} (remove-skill --purge-tokens deletes them).`,
+        `Your sign-in tokens are kept in ${file} (remove-skill --purge-tokens deletes them).`,
       );
     }
   }

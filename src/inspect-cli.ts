@@ -3,7 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
 import { runDoctor } from './doctor.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, SkillError } from './errors.js';
+import { helpOrVersionAsJson, usageMessage } from './cli-usage.js';
+import { asSkillError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './errors.js';
 import { inspectTarget, type TargetStatus } from './inspect.js';
 import { listSkills, loadManifest } from './manifest.js';
 import { toolVersion } from './paths.js';
@@ -52,12 +53,12 @@ export async function runInspectCli(
 ): Promise<number> {
   const bin = command === 'status' ? 'skill-status' : 'skill-doctor';
   let usageError: string | undefined;
-  const args = (await yargs(argv)
+  const parser = yargs(argv)
     .scriptName(bin)
     .usage(
       command === 'status'
-        ? '$0 [--target DIR] [--json]'
-        : '$0 [skill] [--target DIR] [--json]',
+        ? '$0 [--target DIR] [--json]\n\nShow each skill in a NanoClaw checkout: applied or not, the state of every edit, changed template files, the active provider and the sign-in (never a token).'
+        : '$0 [skill] [--target DIR] [--live] [--json]\n\nCheck a NanoClaw checkout for the usual problems of a skill and print the fix for each; exit 1 when anything fails.',
     )
     .option('target', {
       type: 'string',
@@ -67,15 +68,33 @@ export async function runInspectCli(
       type: 'boolean',
       describe: 'Print one JSON result on stdout',
     })
+    .option('live', {
+      type: 'boolean',
+      hidden: command === 'status',
+      describe:
+        'Also use the stored sign-in: fetch the model catalog and stream one tiny answer',
+    })
     .version(toolVersion())
     // Options only: a positional is the skill name the usage line promises.
     .strictOptions()
     .help()
     .exitProcess(false)
     .fail((message, err) => {
-      usageError = message || err?.message;
-    })
-    .parseAsync()) as Record<string, unknown> & { _: string[] };
+      usageError = usageMessage(message || err?.message || '', bin);
+    });
+  if (argv.includes('--json') && (await helpOrVersionAsJson(parser, argv)))
+    return EXIT_OK;
+  const args = (await parser.parseAsync()) as Record<string, unknown> & {
+    _: string[];
+  };
+  // One skill name at most (status reports every skill; the name only picks the checks).
+  const maxPositionals = 1;
+  if (!usageError && args._.length > maxPositionals) {
+    usageError = `Unexpected argument${args._.length - maxPositionals > 1 ? 's' : ''}: ${args._.slice(maxPositionals).join(' ')} (usage: ${bin} [skill] [--target DIR] [--json])`;
+  }
+  if (!usageError && args.target === '') {
+    usageError = '--target needs a folder: --target /path/to/nanoclaw';
+  }
   if (usageError) {
     if (argv.includes('--json')) {
       process.stdout.write(
@@ -100,7 +119,9 @@ export async function runInspectCli(
       else printStatus(status);
       return EXIT_OK;
     }
-    const findings = await runDoctor(root, manifest);
+    const findings = await runDoctor(root, manifest, {
+      live: Boolean(args.live),
+    });
     const failed = findings.filter((finding) => !finding.ok);
     if (json) {
       process.stdout.write(
@@ -113,7 +134,9 @@ export async function runInspectCli(
     } else {
       for (const finding of findings) {
         if (finding.ok)
-          process.stdout.write(`${pc.green('✔')} ${finding.check}\n`);
+          process.stdout.write(
+            `${pc.green('✔')} ${finding.check}${finding.detail ? `: ${finding.detail}` : ''}\n`,
+          );
         else
           process.stdout.write(
             `${pc.red('✖')} ${finding.check}: ${finding.problem}\n  ${pc.bold('Fix:')} ${finding.fix}\n`,
@@ -126,8 +149,8 @@ export async function runInspectCli(
       );
     }
     return failed.length ? EXIT_FAILED : EXIT_OK;
-  } catch (err) {
-    if (!(err instanceof SkillError)) throw err;
+  } catch (thrown) {
+    const err = asSkillError(thrown);
     if (json)
       process.stdout.write(
         JSON.stringify({

@@ -13,6 +13,7 @@ import {
 import { codemodFiles } from './edits.js';
 import { readState } from './state.js';
 import { readEnv, readEnvValue } from './steps/env-file.js';
+import { resolveTokenLocation, type TokenLocation } from './token-file.js';
 
 export type EditHealth = 'applied' | 'missing' | 'drifted';
 
@@ -24,8 +25,11 @@ export interface EditStatus {
 }
 
 export interface TokenStatus {
+  /** Absolute path of the token file. */
   file: string;
   present: boolean;
+  /** Tokens still lie in the old place inside the checkout, readable by the main group's agent. */
+  insideCheckout?: string;
   expiresAt?: string;
   expired?: boolean;
   account?: string;
@@ -92,9 +96,20 @@ function maskAccount(id: string): string {
 }
 
 /** Token file facts without ever reading out a token. */
-export function inspectTokens(root: string, relative: string): TokenStatus {
-  const file = path.join(root, relative);
-  if (!fs.existsSync(file)) return { file: relative, present: false };
+export function inspectTokens(
+  root: string,
+  location: TokenLocation,
+): TokenStatus {
+  const { file, legacyFile } = location;
+  const status = readTokenFacts(file);
+  if (legacyFile && fs.existsSync(legacyFile)) {
+    status.insideCheckout = path.relative(root, legacyFile);
+  }
+  return status;
+}
+
+function readTokenFacts(file: string): TokenStatus {
+  if (!fs.existsSync(file)) return { file, present: false };
   try {
     const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<
       string,
@@ -103,7 +118,7 @@ export function inspectTokens(root: string, relative: string): TokenStatus {
     const expires = Number(data.expiresAt ?? data.expires_at ?? NaN);
     const account = (data.accountId ?? data.account_id) as string | undefined;
     return {
-      file: relative,
+      file,
       present: true,
       expiresAt: Number.isFinite(expires)
         ? new Date(expires).toISOString()
@@ -112,7 +127,7 @@ export function inspectTokens(root: string, relative: string): TokenStatus {
       account: account ? maskAccount(account) : undefined,
     };
   } catch {
-    return { file: relative, present: true };
+    return { file, present: true };
   }
 }
 
@@ -143,7 +158,7 @@ export function inspectSkill(
     changedTemplates,
     missingTemplates,
     tokens: manifest.provider
-      ? inspectTokens(root, manifest.provider.tokenFile)
+      ? inspectTokens(root, resolveTokenLocation(root, manifest.provider))
       : undefined,
   };
 }

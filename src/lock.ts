@@ -6,6 +6,28 @@ import { pruneEmptyDirs } from './fs-util.js';
 import { STATE_DIR } from './paths.js';
 
 /**
+ * A read-only checkout (a read-only bind mount, a mounted image) fails here,
+ * before anything is planned to be written, with the real cause: Node's mkdir
+ * reports EROFS on a read-only mount as ENOENT.
+ */
+function assertTargetWritable(root: string): void {
+  try {
+    fs.accessSync(root, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SkillError(
+      code === 'EROFS'
+        ? `${root} is on a read-only file system; nothing was changed.`
+        : `${root} is not writable (${code}); nothing was changed.`,
+      {
+        file: root,
+        hint: 'Run against a writable checkout (remount it read-write, or fix its permissions). --dry-run works on a read-only one.',
+      },
+    );
+  }
+}
+
+/**
  * Hold the target's lock while a run changes it, so two runs never interleave.
  * A crashed run's lock goes stale on its own after `stale` milliseconds.
  */
@@ -13,6 +35,7 @@ export async function withTargetLock<T>(
   root: string,
   action: () => Promise<T>,
 ): Promise<T> {
+  assertTargetWritable(root);
   const stateDir = path.join(root, STATE_DIR);
   fs.mkdirSync(stateDir, { recursive: true });
   const lockPath = path.join(stateDir, 'lock');

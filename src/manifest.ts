@@ -20,7 +20,19 @@ export interface SkillManifest {
   packages: string[];
   /** Files and folders the builds create for this skill, removed on remove. */
   buildOutputs: string[];
-  provider?: { name: string; envKey: string; tokenFile: string };
+  provider?: {
+    name: string;
+    /** The .env key that selects the provider. */
+    envKey: string;
+    /** The .env key that pins a model, set when the user picks one. */
+    modelEnvKey?: string;
+    /** Default token file: `~/...` in the user's home, else relative to the checkout. */
+    tokenFile: string;
+    /** Environment (or .env) variable that overrides tokenFile. */
+    tokenFileEnv?: string;
+    /** Where earlier versions kept the tokens, inside the checkout. */
+    legacyTokenFile?: string;
+  };
   /** The setup step (setup/index.ts --step NAME) that signs the user in. */
   authStep?: string;
 }

@@ -1,3 +1,15 @@
+import { CancelledError } from './errors.js';
+
+/** Inquirer rejects with ExitPromptError on Ctrl-C: say "Cancelled", never a stack. */
+async function asked<T>(question: Promise<T>): Promise<T> {
+  try {
+    return await question;
+  } catch (err) {
+    if ((err as Error)?.name === 'ExitPromptError') throw new CancelledError();
+    throw err;
+  }
+}
+
 /** True when a person can answer questions: both ends are terminals and CI is not set. */
 export function canPrompt(): boolean {
   return (
@@ -12,9 +24,8 @@ export async function confirm(
 ): Promise<boolean> {
   if (!canPrompt()) return fallback;
   const { confirm: inquirerConfirm } = await import('@inquirer/prompts');
-  return inquirerConfirm(
-    { message, default: fallback },
-    { output: process.stderr },
+  return asked(
+    inquirerConfirm({ message, default: fallback }, { output: process.stderr }),
   );
 }
 
@@ -25,8 +36,7 @@ export async function choose<T extends string>(
 ): Promise<T> {
   if (!canPrompt()) return fallback;
   const { select } = await import('@inquirer/prompts');
-  return select(
-    { message, choices, default: fallback },
-    { output: process.stderr },
+  return asked(
+    select({ message, choices, default: fallback }, { output: process.stderr }),
   );
 }

@@ -35,6 +35,14 @@ export class Reporter {
     this.line(text);
   }
 
+  /**
+   * What the user must see even under --json (the sign-in link and the step's
+   * own words): stderr, never stdout, so the JSON document stays whole.
+   */
+  urgent(text: string): void {
+    this.stream.write(`${text}\n`);
+  }
+
   warn(text: string): void {
     this.line(pc.yellow(`! ${text}`));
   }
@@ -62,7 +70,8 @@ export class Reporter {
     // ora is loaded only for a terminal: plain and --json runs start faster.
     const spinner = this.fancy
       ? (await import('ora'))
-          .default({ text: name, stream: this.stream })
+          // discardStdin would put the terminal in raw mode, where Ctrl-C sends no SIGINT.
+          .default({ text: name, stream: this.stream, discardStdin: false })
           .start()
       : undefined;
     if (!spinner) this.line(pc.dim(`… ${name}`));

@@ -20,6 +20,8 @@ export interface SkillState {
   installed?: { packageJson?: string; packageLock?: string };
   /** The provider line in .env before apply changed it (null: there was none). */
   previousProvider?: string | null;
+  /** Other .env lines apply set (e.g. the chosen model), as they were before (null: none). */
+  previousEnv?: Record<string, string | null>;
   /** apply created .env (to hold the provider line): remove may delete it again. */
   createdEnvFile?: boolean;
 }

@@ -11,10 +11,16 @@ export function resolveTarget(
   manifest: SkillManifest,
 ): string {
   const root = path.resolve(target ?? process.cwd());
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+  if (!fs.existsSync(root)) {
     throw new SkillError(`Target folder ${root} does not exist.`, {
       file: root,
       hint: 'Pass your NanoClaw checkout with --target DIR, or run from inside it.',
+    });
+  }
+  if (!fs.statSync(root).isDirectory()) {
+    throw new SkillError(`--target ${root} is a file, not a folder.`, {
+      file: root,
+      hint: 'Pass the NanoClaw checkout folder (the one holding package.json), not a file in it.',
     });
   }
   const missing = manifest.requires.filter(
@@ -26,7 +32,6 @@ export function resolveTarget(
       {
         file: path.join(root, missing[0]),
         hint: 'Run from your NanoClaw folder or pass --target DIR.',
-        details: missing.map((file) => `expected ${file}`),
       },
     );
   }

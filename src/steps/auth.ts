@@ -8,6 +8,8 @@ export type AuthStatus = 'already_authenticated' | 'authenticated' | 'failed';
 export interface AuthOutcome {
   status: AuthStatus;
   error?: string;
+  /** Every KEY=value line of the step's status block. */
+  fields: Record<string, string>;
 }
 
 export interface AuthRunOptions {
@@ -16,6 +18,8 @@ export interface AuthRunOptions {
   deviceAuth?: boolean;
   /** Open the sign-in URL with the `open` package (else the user follows the printed URL). */
   browser?: boolean;
+  /** More flags for the step, e.g. --no-model-prompt. */
+  extraArgs?: string[];
   /** Where the step's own output goes (the user must see the URL). */
   echo: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -30,10 +34,19 @@ function signInUrl(line: string): string | undefined {
     : undefined;
 }
 
-/** Read `KEY=value` lines of NanoClaw's status block. */
-function statusField(output: string, key: string): string | undefined {
-  const match = new RegExp(`^${key}=(.*)$`, 'm').exec(output);
-  return match?.[1]?.trim();
+/** The `KEY=value` lines of NanoClaw's status blocks (=== NANOCLAW SETUP: ... === to === END ===). */
+export function statusFields(output: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  let inBlock = false;
+  for (const line of output.split(/\r?\n/)) {
+    if (/^=== NANOCLAW SETUP: .* ===$/.test(line)) inBlock = true;
+    else if (line === '=== END ===') inBlock = false;
+    else if (inBlock) {
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+      if (match) fields[match[1]] = match[2].trim();
+    }
+  }
+  return fields;
 }
 
 function tsxBin(root: string): string {
@@ -63,6 +76,7 @@ export async function runAuthStep(
   const args = ['setup/index.ts', '--step', options.step, '--no-browser'];
   if (options.reauth) args.push('--reauth');
   if (options.deviceAuth) args.push('--device-auth');
+  args.push(...(options.extraArgs ?? []));
   const [{ execa }, { default: open }] = await Promise.all([
     import('execa'),
     import('open'),
@@ -80,7 +94,13 @@ export async function runAuthStep(
   let output = '';
   let opened = false;
   let pending = '';
+  // The status block is for us to parse; the user sees what it means instead.
+  let inStatusBlock = false;
   const onLine = (line: string) => {
+    if (/^=== NANOCLAW SETUP: .* ===$/.test(line)) inStatusBlock = true;
+    const hidden = inStatusBlock;
+    if (line === '=== END ===') inStatusBlock = false;
+    if (hidden) return;
     options.echo(line);
     const url = signInUrl(line);
     if (url && !opened && options.browser !== false) {
@@ -106,13 +126,56 @@ export async function runAuthStep(
   const result = await child;
   if (pending) onLine(pending);
 
-  const status = statusField(output, 'AUTH_STATUS') as AuthStatus | undefined;
+  const fields = statusFields(output);
+  const status = fields.AUTH_STATUS as AuthStatus | undefined;
   if (status === 'authenticated' || status === 'already_authenticated')
-    return { status };
+    return { status, fields };
   return {
     status: 'failed',
     error:
-      statusField(output, 'ERROR') ??
+      fields.ERROR ??
       `the setup step exited with code ${result.exitCode} without an AUTH_STATUS`,
+    fields,
+  };
+}
+
+export interface LiveCheck {
+  ok: boolean;
+  model?: string;
+  firstTokenMs?: number;
+  error?: string;
+  fix?: string;
+}
+
+/**
+ * Run the sign-in step's live check (`--check`): it signs nothing in, fetches
+ * the model catalog with the stored sign-in and streams one tiny answer.
+ */
+export async function runLiveCheck(
+  root: string,
+  step: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<LiveCheck> {
+  const { execa } = await import('execa');
+  const result = await execa(
+    tsxBin(root),
+    ['setup/index.ts', '--step', step, '--check'],
+    { cwd: root, env, stdin: 'ignore', reject: false, timeout: 90_000 },
+  );
+  const fields = statusFields(String(result.stdout));
+  if (!fields.LIVE_CHECK) {
+    return {
+      ok: false,
+      error: `the setup step printed no LIVE_CHECK (exit code ${result.exitCode}${result.timedOut ? ', timed out' : ''})`,
+      fix: `run \`npx tsx setup/index.ts --step ${step} --check\` in ${root} to see its output`,
+    };
+  }
+  const ms = Number(fields.FIRST_TOKEN_MS);
+  return {
+    ok: fields.LIVE_CHECK === 'ok',
+    model: fields.LIVE_MODEL || undefined,
+    firstTokenMs: Number.isFinite(ms) && fields.FIRST_TOKEN_MS ? ms : undefined,
+    error: fields.LIVE_ERROR || undefined,
+    fix: fields.LIVE_FIX || undefined,
   };
 }

@@ -72,9 +72,21 @@ export function readEnv(root: string): string {
   return fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8') : '';
 }
 
+/**
+ * The file to write for `file`: a symlinked .env (kept in a dotfiles repo, say)
+ * is edited where it points, so the link and its target never part ways.
+ */
+function throughLinks(file: string): string {
+  try {
+    return fs.lstatSync(file).isSymbolicLink() ? fs.realpathSync(file) : file;
+  } catch {
+    return file;
+  }
+}
+
 /** Write .env (kept private: 0600 when new) and copy it to data/env/env. */
 export function writeEnvAndSync(root: string, text: string): void {
-  const { envFile } = envPaths(root);
+  const envFile = throughLinks(envPaths(root).envFile);
   if (!fs.existsSync(envFile)) fs.writeFileSync(envFile, '', { mode: 0o600 });
   writeFileAtomic(envFile, text);
   syncContainerEnv(root);

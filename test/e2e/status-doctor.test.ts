@@ -12,15 +12,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { FILES_ONLY, runCli } from '../helpers/cli.js';
+import { FILES_ONLY, runCli as runCliAnywhere } from '../helpers/cli.js';
 import {
   BASE_SAMPLE_DIR,
   createSampleCopy,
+  tokenFileFor,
   type SampleCopy,
 } from '../helpers/sample.js';
 
 const SKILL = 'add-codex-provider';
-const TOKEN_FILE = 'data/codex-tokens.json';
+/** Where earlier versions kept the tokens: inside the checkout, in the agent's reach. */
+const LEGACY_TOKEN_FILE = 'data/codex-tokens.json';
 /** Shaped like codex-oauth's token store; every value is made up. */
 const TOKENS = {
   accessToken: 'fake-access-token-for-tests',
@@ -57,8 +59,20 @@ function write(target: string, rel: string, text: string): void {
   fs.mkdirSync(path.dirname(file(target, rel)), { recursive: true });
   fs.writeFileSync(file(target, rel), text);
 }
-const writeTokens = (target: string, tokens = TOKENS) =>
-  write(target, TOKEN_FILE, JSON.stringify(tokens, null, 2) + '\n');
+function writeTokens(target: string, tokens = TOKENS): void {
+  const tokenFile = tokenFileFor(target);
+  fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
+  fs.writeFileSync(tokenFile, JSON.stringify(tokens, null, 2) + '\n');
+}
+
+/** Each target has its own token file outside it, as ~/.config/nanoclaw is outside a checkout. */
+const runCli: typeof runCliAnywhere = (name, args, options = {}) => {
+  const target = args[args.indexOf('--target') + 1];
+  return runCliAnywhere(name, args, {
+    ...options,
+    env: { ...options.env, CODEX_TOKEN_FILE: tokenFileFor(target) },
+  });
+};
 
 /** A port nothing listens on now, so the doctor never looks at the real 1455. */
 function freePort(): Promise<number> {
@@ -160,7 +174,7 @@ describe('skill-status', () => {
       applied: false,
       recorded: false,
       changedTemplates: [],
-      tokens: { file: TOKEN_FILE, present: false },
+      tokens: { file: tokenFileFor(target), present: false },
     });
     expect(skill.edits.map((edit: { state: string }) => edit.state)).toEqual(
       EDITS.map(() => 'missing'),
@@ -176,7 +190,7 @@ describe('skill-status', () => {
       expect(text).toContain(`✔ ${codemod} (${rel}): applied`);
     }
     expect(text).toContain(
-      `Sign-in: tokens in ${TOKEN_FILE}, account acct…6789, access token valid until 2031-05-04T03:02:01.000Z (refreshed automatically)`,
+      `Sign-in: tokens in ${tokenFileFor(built)}, account acct…6789, access token valid until 2031-05-04T03:02:01.000Z (refreshed automatically)`,
     );
     expect(json.provider).toBe('codex');
     expect(json.skills[0]).toMatchObject({
@@ -185,7 +199,7 @@ describe('skill-status', () => {
       changedTemplates: [],
       missingTemplates: [],
       tokens: {
-        file: TOKEN_FILE,
+        file: tokenFileFor(built),
         present: true,
         expiresAt: '2031-05-04T03:02:01.000Z',
         expired: false,
@@ -289,7 +303,7 @@ describe('skill-status', () => {
           changedTemplates: [],
           missingTemplates: [],
           tokens: {
-            file: TOKEN_FILE,
+            file: tokenFileFor(built),
             present: true,
             expiresAt: expect.any(String),
             expired: false,
@@ -313,6 +327,7 @@ describe('skill-doctor', () => {
         'Provider',
         '.env synced to data/env/env',
         'Sign-in tokens',
+        "Sign-in out of the agent's reach",
         'Agent-runner caches',
         `OAuth callback port ${port}`,
         'codex-oauth installed and built',
@@ -399,9 +414,20 @@ describe('skill-doctor', () => {
     {
       what: 'not signed in yet (as right after --skip-auth)',
       check: 'Sign-in tokens',
-      problem: `no ${TOKEN_FILE}`,
+      problem: `no ${tokenFileFor(built)}`,
       fix: 'npx tsx setup/index.ts --step codex-auth',
-      breakIt: (target) => moveAside(target, TOKEN_FILE),
+      breakIt: (target) => moveAside(target, tokenFileFor(target)),
+    },
+    {
+      what: 'tokens an older version left inside the checkout',
+      check: "Sign-in out of the agent's reach",
+      problem: `${LEGACY_TOKEN_FILE} lies inside the checkout, which the main group's container mounts: its agent can read the refresh token`,
+      fix: `npx tsx setup/index.ts --step codex-auth --no-check (moves the tokens to ${tokenFileFor(built)})`,
+      breakIt: (target) => {
+        writeTokens(target);
+        write(target, LEGACY_TOKEN_FILE, JSON.stringify(TOKENS));
+        return () => fs.rmSync(file(target, LEGACY_TOKEN_FILE));
+      },
     },
     {
       what: '.env changed but not copied to data/env/env',
@@ -460,7 +486,7 @@ describe('skill-doctor', () => {
       what: 'compiled files next to the plugin sources',
       check: 'No stray compiled plugin files',
       problem: 'plugins/codex/host.js exists (left by a failed tsc)',
-      fix: 'rm plugins/codex/*.js, then npm run build',
+      fix: "find plugins/codex -name '*.js' -delete, then npm run build",
       breakIt: (target) => {
         write(target, 'plugins/codex/host.js', 'export {};\n');
         return () => fs.rmSync(file(target, 'plugins/codex/host.js'));
@@ -486,9 +512,10 @@ describe('skill-doctor', () => {
   ];
 
   function moveAside(target: string, rel: string): () => void {
-    const aside = `${file(target, rel)}.aside`;
-    fs.renameSync(file(target, rel), aside);
-    return () => fs.renameSync(aside, file(target, rel));
+    const original = path.resolve(target, rel);
+    const aside = `${original}.aside`;
+    fs.renameSync(original, aside);
+    return () => fs.renameSync(aside, original);
   }
 
   it.each(BREAKAGES)(

@@ -122,8 +122,36 @@ const LEAKY_ENV =
  * Pass it with `extendEnv: false`.
  */
 export function sampleEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !LEAKY_ENV.test(key)),
+  return {
+    ...SAFE_DEFAULTS,
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !LEAKY_ENV.test(key)),
+    ),
+  };
+}
+
+/**
+ * Where the Codex skill would otherwise reach outside the test: the user's real
+ * ~/.config/nanoclaw token file and OpenAI's backend. A test that needs either
+ * sets its own CODEX_TOKEN_FILE (see tokenFileFor) or CODEX_API_URL (a local server).
+ */
+const SAFE_DEFAULTS: NodeJS.ProcessEnv = {
+  CODEX_TOKEN_FILE: path.join(
+    os.tmpdir(),
+    `nanoclaw-test-no-tokens-${process.pid}`,
+    'codex-tokens.json',
+  ),
+  // Port 9 (discard) on loopback: refused at once, never an outside host.
+  CODEX_API_URL: 'http://127.0.0.1:9/backend-api/codex/responses',
+};
+
+/** A token file for one sample copy, outside it (as ~/.config/nanoclaw is outside a checkout). */
+export function tokenFileFor(copyDir: string): string {
+  return path.join(
+    `${copyDir}-home`,
+    '.config',
+    'nanoclaw',
+    'codex-tokens.json',
   );
 }
 
@@ -305,7 +333,8 @@ export async function createSampleCopy(
   const { install = true, git = false } = options;
   const cacheDir = install ? await ensureSampleInstall(variant) : undefined;
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `nanoclaw-${variant}-`));
-  const cleanup = () => fs.remove(dir);
+  const cleanup = () =>
+    Promise.all([fs.remove(dir), fs.remove(`${dir}-home`)]).then(() => {});
   try {
     await materialiseSample(variant, dir);
     if (cacheDir) await linkNodeModules(cacheDir, dir);
