@@ -3,6 +3,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   afterAll,
   afterEach,
@@ -40,10 +41,19 @@ import {
 vi.setConfig({ testTimeout: 30_000 });
 
 let built: BuiltPackage;
+/** Built modules the CLI cannot reach into: ports, callback server, device polling. */
+let config: typeof import('../../templates/packages/codex-oauth/src/config.js');
+let callbackServer: typeof import('../../templates/packages/codex-oauth/src/callback-server.js');
+let deviceFlow: typeof import('../../templates/packages/codex-oauth/src/device-flow.js');
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
   built = await buildPackage();
+  const load = (name: string) =>
+    import(pathToFileURL(path.join(built.packageDir, 'dist', name)).href);
+  config = await load('config.js');
+  callbackServer = await load('callback-server.js');
+  deviceFlow = await load('device-flow.js');
 });
 
 afterAll(() => removeTempDirs());
@@ -153,15 +163,29 @@ describe('browser sign-in', () => {
     expectNoLeak(s, result);
   });
 
-  it('takes the account id from sub when the auth claim is missing', async () => {
-    const s = await scene({ omitAccountClaim: true });
+  it('takes the account id from the id token when the access token lacks it', async () => {
+    const s = await scene({ accountIdOnlyInIdToken: true });
     const run = login(s);
     await followAsBrowser(await run.authorizeUrl());
     const result = await run.done;
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(s.tokenFile, 'utf8')).accountId).toBe(
-      'user-fake-sub-0001',
+      'acct_fake1234567890wxyz',
     );
+  });
+
+  it('never takes `sub` for the account: no chatgpt_account_id is a clear error, nothing saved', async () => {
+    const s = await scene({ omitAccountClaim: true });
+    const run = login(s);
+    const { callback } = await followAsBrowser(await run.authorizeUrl());
+    expect(callback.body).toContain('Sign-in failed');
+    const result = await run.done;
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('gave no ChatGPT account id');
+    expect(result.stderr).toContain('Plus, Pro or Team plan');
+    expect(result.stderr).toContain('run the login again');
+    expect(result.stderr).not.toContain('user-fake-sub-0001');
+    expect(fs.existsSync(s.tokenFile)).toBe(false);
   });
 
   it('opens the browser through the optional `open` package, with the URL as one argument', async () => {
@@ -254,11 +278,19 @@ describe('device-code sign-in', () => {
       (r) => r.path === '/api/accounts/deviceauth/usercode',
     )!;
     expect(userCodeRequest.body).toEqual({ client_id: FAKE_CLIENT_ID });
+    expect(userCodeRequest.contentType).toContain('application/json');
     const polls = s.issuer.requests.filter(
       (r) => r.path === '/api/accounts/deviceauth/token',
     );
     expect(polls).toHaveLength(3);
-    expect(polls[0].body.user_code).toBe(codeLine.split(': ')[1]);
+    expect(polls[0].body).toEqual({
+      device_auth_id: expect.any(String),
+      user_code: codeLine.split(': ')[1],
+    });
+    // The issuer said interval "0": polls still come at most once a second.
+    for (let i = 1; i < polls.length; i++) {
+      expect(polls[i].at - polls[i - 1].at).toBeGreaterThanOrEqual(990);
+    }
     const [exchange] = s.issuer.tokenRequests('authorization_code');
     expect(exchange.body.redirect_uri).toBe(
       `${s.issuer.url}/deviceauth/callback`,
@@ -267,20 +299,114 @@ describe('device-code sign-in', () => {
     expect(await portIsFree(s.port)).toBe(true); // no callback server needed
     expectNoLeak(s, result);
   });
+
+  it.each([
+    ['0', 1000],
+    ['0.2', 1000],
+    ['1', 1000],
+    ['7', 7000],
+    [7, 7000],
+    [undefined, 5000],
+    ['soon', 5000],
+  ])(
+    'the issuer interval %j is polled every %i ms (never more than once a second)',
+    (interval, ms) => {
+      expect(deviceFlow.pollIntervalMs(interval)).toBe(ms);
+    },
+  );
+
+  it('polls at the clamped interval and returns the grant once the code is entered', async () => {
+    const s = await scene({ deviceInterval: 0, devicePendingPolls: 3 });
+    const device = await deviceFlow.requestDeviceCode(s.issuer.url);
+    expect(device.intervalMs).toBe(1000);
+    const clock = fakeClock();
+    const grant = await deviceFlow.pollDeviceGrant(
+      s.issuer.url,
+      device,
+      new AbortController().signal,
+      clock,
+    );
+    expect(grant.redirectUri).toBe(`${s.issuer.url}/deviceauth/callback`);
+    expect(clock.sleeps).toEqual([1000, 1000, 1000]);
+  });
+
+  it('gives up 15 minutes after polling began, the last wait cut to the deadline', async () => {
+    const s = await scene({ deviceInterval: 7, devicePendingPolls: 1_000 });
+    const device = await deviceFlow.requestDeviceCode(s.issuer.url);
+    const clock = fakeClock();
+    const error = await deviceFlow
+      .pollDeviceGrant(
+        s.issuer.url,
+        device,
+        new AbortController().signal,
+        clock,
+      )
+      .catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'timeout' });
+    expect((error as Error).message).toContain('within 15 minutes');
+    expect(clock.elapsed).toBe(15 * 60_000);
+    expect(Math.max(...clock.sleeps)).toBe(7000);
+    expect(clock.sleeps.at(-1)).toBe((15 * 60_000) % 7000);
+    const polls = s.issuer.requests.filter(
+      (r) => r.path === '/api/accounts/deviceauth/token',
+    );
+    expect(polls).toHaveLength(clock.sleeps.length + 1); // one last poll at the deadline
+  });
 });
 
+/** A clock for pollDeviceGrant whose sleeps return at once and only move its time on. */
+function fakeClock() {
+  const clock = {
+    elapsed: 0,
+    sleeps: [] as number[],
+    now: () => 1_700_000_000_000 + clock.elapsed,
+    async sleep(ms: number) {
+      clock.sleeps.push(ms);
+      clock.elapsed += ms;
+    },
+  };
+  return clock;
+}
+
 describe('sign-in failures', () => {
-  it('state mismatch: the browser gets a failure page, nothing is saved', async () => {
+  it('state mismatch: the browser gets a 400 page, the code is not used, the login keeps waiting', async () => {
     const s = await scene({ wrongState: true });
     const run = login(s);
-    const { callback } = await followAsBrowser(await run.authorizeUrl());
+    const url = await run.authorizeUrl();
+    const { callback } = await followAsBrowser(url);
     expect(callback.status).toBe(400);
     expect(callback.body).toContain('state mismatch');
-    const result = await run.done;
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/codex-oauth: .*state mismatch/);
+    await run.waitForLine(/state mismatch.*Still waiting/);
     expect(s.issuer.tokenRequests('authorization_code')).toHaveLength(0);
     expect(fs.existsSync(s.tokenFile)).toBe(false);
+
+    s.issuer.options.wrongState = false; // the user now uses this login's link
+    expect((await followAsBrowser(url)).callback.status).toBe(200);
+    const result = await run.done;
+    expect(result.exitCode, result.stderr).toBe(0);
+  });
+
+  it("a forged ?error= without this login's state cannot end it", async () => {
+    const s = await scene();
+    const run = login(s);
+    const url = await run.authorizeUrl();
+    const callback = `http://127.0.0.1:${s.port}/auth/callback`;
+    for (const forged of [
+      `${callback}?error=access_denied&error_description=forged`,
+      `${callback}?error=access_denied&state=someone-elses-state`,
+      `${callback}?error=server_error&state=`,
+    ]) {
+      const answer = await httpGet(forged);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toContain('state mismatch');
+    }
+    expect(run.child.exitCode).toBeNull();
+
+    await followAsBrowser(url);
+    const result = await run.done;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('access_denied');
+    expect(result.stdout).toContain('Signed in to ChatGPT account');
   });
 
   it('error=access_denied ends the login with that reason', async () => {
@@ -360,38 +486,78 @@ describe('sign-in failures', () => {
 });
 
 describe('callback port', () => {
-  it('a foreign program on the port and on port+2: names the port and how to find it', async () => {
+  it('1455 by default, falling back to 1457 only: the two redirect URIs OpenAI accepts', () => {
+    expect(config.DEFAULT_PORT).toBe(1455);
+    expect(config.callbackPortsFor(1455)).toEqual([1455, 1457]);
+    // Any other port, 1457 included, has no fallback.
+    expect(config.callbackPortsFor(1457)).toEqual([1457]);
+    expect(config.callbackPortsFor(8080)).toEqual([8080]);
+    expect(config.isRegisteredPort(1455)).toBe(true);
+    expect(config.isRegisteredPort(1457)).toBe(true);
+    expect(config.isRegisteredPort(1456)).toBe(false);
+  });
+
+  // Stand-ins for 1455 and 1457: tests never touch the real ports, where a
+  // developer's own Codex login may be listening (and would answer /cancel).
+  it('the first port busy with a foreign program: listens on the second', async () => {
+    const [first, second] = await twoFreePorts();
+    const holder = await occupyPort(first);
+    cleanups.push(() => holder.close());
+    const server = await callbackServer.startCallbackServer({
+      ports: [first, second],
+      state: 'x',
+    });
+    cleanups.push(() => server.close());
+    expect(server.port).toBe(second);
+    expect(server.redirectUri).toBe(`http://localhost:${second}/auth/callback`);
+  });
+
+  it('both ports busy: a clear error naming both and how to find their owners', async () => {
+    const [first, second] = await twoFreePorts();
+    const holders = [await occupyPort(first), await occupyPort(second)];
+    cleanups.push(...holders.map((holder) => () => holder.close()));
+    const error = await callbackServer
+      .startCallbackServer({ ports: [first, second], state: 'x' })
+      .catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'port_busy' });
+    const message = (error as Error).message;
+    expect(message).toContain(`Ports ${first} and ${second} on 127.0.0.1`);
+    expect(message).toContain(`lsof -i :${first} -i :${second}`);
+    expect(message).toContain('ss -ltnp');
+    expect(message).toContain('--device-auth');
+  });
+
+  it('a custom CODEX_OAUTH_PORT works, with a warning that OpenAI will likely refuse it', async () => {
     const s = await scene();
-    const first = await occupyPort(s.port);
-    const second = await occupyPort(s.port + 2);
-    cleanups.push(
-      () => first.close(),
-      () => second.close(),
+    const run = login(s);
+    const warning = await run.waitForLine(/^Warning: callback port/);
+    expect(warning).toContain(
+      `callback port ${s.port} (set by CODEX_OAUTH_PORT)`,
     );
+    expect(warning).toContain('1455 nor 1457');
+    expect(warning).toContain(`http://localhost:${s.port}/auth/callback`);
+    await followAsBrowser(await run.authorizeUrl());
+    const result = await run.done;
+    expect(result.exitCode, result.stderr).toBe(0);
+  });
+
+  it('a custom port held by a foreign program: no fallback to another port', async () => {
+    const s = await scene();
+    const holder = await occupyPort(s.port);
+    cleanups.push(() => holder.close());
     const result = await runCli(
       built.cli,
       ['login', '--token-file', s.tokenFile],
       s.env,
     );
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`Ports ${s.port} and ${s.port + 2}`);
+    expect(result.stderr).toContain(
+      `Port ${s.port} on 127.0.0.1 is in use by another program`,
+    );
     expect(result.stderr).toContain(`lsof -i :${s.port}`);
     expect(result.stderr).toContain('ss -ltnp');
+    expect(await portIsFree(s.port + 2)).toBe(true);
     expect(s.issuer.requests).toHaveLength(0);
-  });
-
-  it('a foreign program on the port only: falls back to port+2', async () => {
-    const s = await scene();
-    const first = await occupyPort(s.port);
-    cleanups.push(() => first.close());
-    const run = login(s);
-    const url = new URL(await run.authorizeUrl());
-    expect(url.searchParams.get('redirect_uri')).toBe(
-      `http://localhost:${s.port + 2}/auth/callback`,
-    );
-    await followAsBrowser(url.href);
-    const result = await run.done;
-    expect(result.exitCode, result.stderr).toBe(0);
   });
 
   it('an earlier login of ours is cancelled through /cancel and the new one takes the port', async () => {
@@ -415,6 +581,12 @@ describe('callback port', () => {
     expect(result.exitCode, result.stderr).toBe(0);
   });
 });
+
+/** Two ports that were free a moment ago. */
+async function twoFreePorts(): Promise<[number, number]> {
+  const first = await freePort();
+  return [first, first + 2]; // freePort() checked port + 2 as well
+}
 
 describe('CLI usage', () => {
   it('--help exits 0 with the usage', async () => {

@@ -124,13 +124,14 @@ describe('getTokens', () => {
     const auth = new api.CodexAuth({ tokenFile, issuer: issuer.url });
     const tokens = await auth.getTokens();
 
+    // What the Codex CLI sends: JSON with exactly these three fields, no scope.
     const [refresh] = issuer.tokenRequests('refresh_token');
     expect(refresh.contentType).toContain('application/json');
+    expect(refresh.bodyFormat).toBe('json');
     expect(refresh.body).toEqual({
+      client_id: 'app_EMoamEEZ73f0CkXaXp7hrann',
       grant_type: 'refresh_token',
       refresh_token: seeded.refreshToken,
-      client_id: 'app_EMoamEEZ73f0CkXaXp7hrann',
-      scope: 'openid profile email',
     });
     expect(tokens.accessToken).not.toBe(seeded.accessToken);
     expect(tokens.expiresAt).toBeGreaterThan(Date.now() + 3500_000);
@@ -217,6 +218,77 @@ describe('getTokens', () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 
+  it('the fake issuer refuses refresh bodies the Codex CLI would not send', async () => {
+    const issuer = await issuerWith();
+    const { refreshToken } = issuer.seedTokens(0);
+    const post = async (contentType: string, body: string) => {
+      const response = await fetch(`${issuer.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const fields = {
+      client_id: 'app_EMoamEEZ73f0CkXaXp7hrann',
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    };
+    const asForm = await post(
+      'application/x-www-form-urlencoded',
+      new URLSearchParams(fields).toString(),
+    );
+    expect(asForm.status).toBe(400);
+    expect(asForm.body.error_description).toContain('application/json');
+    const withScope = await post(
+      'application/json',
+      JSON.stringify({ ...fields, scope: 'openid profile email' }),
+    );
+    expect(withScope.status).toBe(400);
+    expect(withScope.body.error_description).toContain('scope');
+    expect(issuer.activeRefreshTokens()).toContain(refreshToken); // neither was used
+  });
+
+  it('HTTP 401 from the token endpoint is final: one request, no retry, sign in again', async () => {
+    const issuer = await issuerWith({
+      tokenFailure: {
+        status: 401,
+        body: { error: { message: 'Unauthorized' } },
+        grant: 'refresh_token',
+      },
+    });
+    const tokenFile = tokenFileWith(issuer.seedTokens(0));
+    const auth = new api.CodexAuth({ tokenFile, issuer: issuer.url });
+    const error = await auth.getTokens().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'login_required' });
+    expect((error as Error).message).toContain('HTTP 401');
+    expect((error as Error).message).toContain(
+      'Sign in again with: npx tsx setup/index.ts --step codex-auth',
+    );
+    expect(issuer.tokenRequests('refresh_token')).toHaveLength(1);
+    // The dead sign-in is gone, so later calls do not hammer the issuer either.
+    expect(fs.existsSync(tokenFile)).toBe(false);
+    await expect(auth.getTokens()).rejects.toMatchObject({
+      code: 'not_logged_in',
+    });
+    expect(issuer.tokenRequests('refresh_token')).toHaveLength(1);
+  });
+
+  it('a revoked refresh token (401 refresh_token_invalidated) says to sign in again', async () => {
+    const issuer = await issuerWith();
+    const seeded = issuer.seedTokens(0);
+    issuer.revokeRefreshToken(seeded.refreshToken);
+    const error = await new api.CodexAuth({
+      tokenFile: tokenFileWith(seeded),
+      issuer: issuer.url,
+    })
+      .getTokens()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'login_required' });
+    expect((error as Error).message).toContain('refresh_token_invalidated');
+    expect(issuer.tokenRequests('refresh_token')).toHaveLength(1);
+  });
+
   it('a reused refresh token says to sign in again', async () => {
     const issuer = await issuerWith();
     const seeded = issuer.seedTokens(0);
@@ -296,6 +368,35 @@ describe('getTokens', () => {
     expect((error as Error).message).toContain(`Could not reach ${issuer.url}`);
   });
 
+  it('a refresh takes the account from the id token when the access token lacks it', async () => {
+    const issuer = await issuerWith();
+    const tokenFile = tokenFileWith(issuer.seedTokens(0));
+    Object.assign(issuer.options, {
+      accountIdOnlyInIdToken: true,
+      accountId: 'acct_moved0000000000abcd',
+    });
+    const tokens = await new api.CodexAuth({
+      tokenFile,
+      issuer: issuer.url,
+    }).getTokens();
+    expect(tokens.accountId).toBe('acct_moved0000000000abcd');
+    expect(readFile(tokenFile).accountId).toBe('acct_moved0000000000abcd');
+  });
+
+  it("a refresh whose tokens name no account keeps the sign-in's account, never `sub`", async () => {
+    const issuer = await issuerWith();
+    const seeded = issuer.seedTokens(0);
+    const tokenFile = tokenFileWith(seeded);
+    issuer.options.omitAccountClaim = true;
+    const tokens = await new api.CodexAuth({
+      tokenFile,
+      issuer: issuer.url,
+    }).getTokens();
+    expect(tokens.accessToken).not.toBe(seeded.accessToken);
+    expect(tokens.accountId).toBe('acct_fake1234567890wxyz');
+    expect(readFile(tokenFile).accountId).toBe('acct_fake1234567890wxyz');
+  });
+
   it('a malformed refreshed access token is malformed_token', async () => {
     const issuer = await issuerWith();
     const tokenFile = tokenFileWith(issuer.seedTokens(0));
@@ -371,11 +472,101 @@ describe('codex-oauth status and logout', () => {
     expect(issuer.requests).toHaveLength(0); // status never refreshes
   });
 
-  it('defaults the token file to data/codex-tokens.json under the working directory', async () => {
-    const dir = makeTempDir('codex-oauth-default-');
-    const result = await runCli(built.cli, ['status'], {}, dir);
+  it('defaults the token file to ~/.config/nanoclaw/codex-tokens.json, not the working directory', async () => {
+    const home = makeTempDir('codex-oauth-home-');
+    const cwd = makeTempDir('codex-oauth-cwd-');
+    const result = await runCli(built.cli, ['status'], { HOME: home }, cwd);
+    expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain(
-      path.join(fs.realpathSync(dir), 'data/codex-tokens.json'),
+      `Not signed in: ${path.join(home, '.config/nanoclaw/codex-tokens.json')} does not exist`,
     );
+    expect(result.stdout).not.toContain('data/codex-tokens.json');
+  });
+
+  it('CODEX_TOKEN_FILE overrides the default; --token-file overrides both', async () => {
+    const home = makeTempDir('codex-oauth-home-');
+    const cwd = makeTempDir('codex-oauth-cwd-');
+    const fromEnv = path.join(makeTempDir('codex-oauth-env-'), 'tokens.json');
+    const viaEnv = await runCli(
+      built.cli,
+      ['status'],
+      { HOME: home, CODEX_TOKEN_FILE: fromEnv },
+      cwd,
+    );
+    expect(viaEnv.stdout).toContain(`Not signed in: ${fromEnv} does not exist`);
+    const viaFlag = await runCli(
+      built.cli,
+      ['status', '--token-file', 'mine.json'],
+      { HOME: home, CODEX_TOKEN_FILE: fromEnv },
+      cwd,
+    );
+    expect(viaFlag.stdout).toContain(
+      path.join(fs.realpathSync(cwd), 'mine.json'),
+    );
+  });
+
+  it('--help names the new default and the override', async () => {
+    const result = await runCli(built.cli, ['--help'], {});
+    expect(result.stdout).toContain('~/.config/nanoclaw/codex-tokens.json');
+    expect(result.stdout).toContain('CODEX_TOKEN_FILE');
+    expect(result.stdout).not.toContain('data/codex-tokens.json');
+  });
+});
+
+describe('token location', () => {
+  it('defaultTokenFile: CODEX_TOKEN_FILE (resolved), else ~/.config/nanoclaw', () => {
+    expect(api.defaultTokenFile({ HOME: '/home/ann' })).toBe(
+      '/home/ann/.config/nanoclaw/codex-tokens.json',
+    );
+    expect(
+      api.defaultTokenFile({
+        HOME: '/home/ann',
+        CODEX_TOKEN_FILE: '/x/t.json',
+      }),
+    ).toBe('/x/t.json');
+    expect(
+      api.defaultTokenFile({ HOME: '/home/ann', CODEX_TOKEN_FILE: 'rel.json' }),
+    ).toBe(path.resolve('rel.json'));
+    expect(
+      api.defaultTokenFile({ HOME: '/home/ann', CODEX_TOKEN_FILE: '  ' }),
+    ).toBe('/home/ann/.config/nanoclaw/codex-tokens.json');
+  });
+
+  it('migrateLegacyTokens moves a checkout copy out, and keeps the longer-lived one when both exist', async () => {
+    const issuer = await issuerWith();
+    const dir = makeTempDir('codex-oauth-migrate-');
+    const legacy = path.join(dir, 'checkout', api.LEGACY_TOKEN_FILE);
+    const target = path.join(dir, 'home/.config/nanoclaw/codex-tokens.json');
+    const write = (file: string, tokens: SeededTokens) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(tokens), { mode: 0o600 });
+    };
+
+    expect(await api.migrateLegacyTokens(legacy, target)).toBe('none');
+
+    const old = issuer.seedTokens(600);
+    write(legacy, old);
+    expect(await api.migrateLegacyTokens(legacy, target)).toBe('moved');
+    expect(readFile(target).refreshToken).toBe(old.refreshToken);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(legacy)).toBe(false);
+
+    write(legacy, issuer.seedTokens(60)); // an older copy left behind
+    expect(await api.migrateLegacyTokens(legacy, target)).toBe(
+      'removed-older-copy',
+    );
+    expect(readFile(target).refreshToken).toBe(old.refreshToken);
+    expect(fs.existsSync(legacy)).toBe(false);
+
+    const newer = issuer.seedTokens(3600);
+    write(legacy, newer);
+    expect(await api.migrateLegacyTokens(legacy, target)).toBe(
+      'kept-newer-copy',
+    );
+    expect(readFile(target).refreshToken).toBe(newer.refreshToken);
+    expect(fs.existsSync(legacy)).toBe(false);
+
+    expect(await api.migrateLegacyTokens(target, target)).toBe('none');
+    expect(fs.existsSync(target)).toBe(true);
   });
 });

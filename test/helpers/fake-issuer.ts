@@ -2,6 +2,10 @@
  * A real OAuth issuer on 127.0.0.1 that behaves like auth.openai.com does for the
  * Codex CLI's ChatGPT sign-in: authorize (the user approves at once), the token
  * endpoint (PKCE S256 checked, refresh tokens rotated) and device-code sign-in.
+ * It is as strict as the Codex CLI (openai/codex, codex-rs/login) needs the real
+ * one to be: the code exchange is a form, a refresh is JSON with exactly
+ * client_id, grant_type and refresh_token, a refused refresh token gets 401, and
+ * access tokens name the account in the auth claim's chatgpt_account_id.
  *
  * Point codex-oauth at it with CODEX_OAUTH_ISSUER=issuer.url. Every request is
  * recorded, and every token it hands out is kept so tests can prove none leaks.
@@ -11,6 +15,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const FAKE_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
+
+/** The whole body of a Codex CLI refresh request; anything more (a scope) is refused. */
+const REFRESH_FIELDS = ['client_id', 'grant_type', 'refresh_token'];
 
 export interface TokenFailure {
   status: number;
@@ -24,8 +31,10 @@ export interface TokenFailure {
 export interface FakeIssuerOptions {
   /** The chatgpt_account_id claim; default 'acct_fake1234567890wxyz'. */
   accountId?: string;
-  /** Leave the https://api.openai.com/auth claim out, so only `sub` names the account. */
+  /** Leave the https://api.openai.com/auth claim out of every token: only `sub` (a user id) is left. */
   omitAccountClaim?: boolean;
+  /** Access tokens carry the auth claim without chatgpt_account_id; only the id token names the account. */
+  accountIdOnlyInIdToken?: boolean;
   /** expires_in of issued access tokens, in seconds; default 3600. */
   expiresIn?: number;
   /** /oauth/authorize sends the browser back with error=access_denied. */
@@ -39,7 +48,7 @@ export interface FakeIssuerOptions {
   tokenFailure?: TokenFailure;
   /** Hold each refresh answer this long, so concurrent refreshes would overlap. */
   refreshDelayMs?: number;
-  /** interval (seconds) in the device-code answer; default 0.05. */
+  /** interval in the device-code answer, in seconds, sent as a string like the real one; default 0. */
   deviceInterval?: number;
   /** How many device token polls answer 403 (pending) before success; default 1. */
   devicePendingPolls?: number;
@@ -50,8 +59,12 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   contentType: string;
-  /** Form or JSON body as an object ({} when empty). */
+  /** Form or JSON body as an object ({} when empty or unreadable). */
   body: Record<string, any>;
+  /** How the body was sent; 'invalid' is a JSON content type with a body that does not parse. */
+  bodyFormat: 'empty' | 'json' | 'form' | 'invalid';
+  /** Date.now() when the request arrived. */
+  at: number;
 }
 
 export interface SeededTokens {
@@ -73,6 +86,8 @@ export interface FakeIssuer {
   issuedSecrets(): string[];
   /** Refresh tokens the issuer still accepts (rotation removes the used one). */
   activeRefreshTokens(): string[];
+  /** Revoke a refresh token (as signing out elsewhere would): refreshing with it then gets 401. */
+  revokeRefreshToken(refreshToken: string): void;
   /** Tokens valid at this issuer, shaped like codex-oauth's token file, for tests that start signed in. */
   seedTokens(expiresIn?: number): SeededTokens;
   close(): Promise<void>;
@@ -91,6 +106,7 @@ export async function startFakeIssuer(
   const codes = new Map<string, PendingCode>();
   const activeRefresh = new Set<string>();
   const usedRefresh = new Set<string>();
+  const revokedRefresh = new Set<string>();
   const secrets: string[] = [];
   const devices = new Map<string, { userCode: string; polls: number }>();
   let url = '';
@@ -107,20 +123,30 @@ export async function startFakeIssuer(
       exp: now + expiresIn,
       jti: randomBytes(8).toString('hex'),
     };
-    if (!options.omitAccountClaim) {
-      claims['https://api.openai.com/auth'] = {
-        chatgpt_account_id: accountId(),
-        chatgpt_plan_type: 'plus',
-      };
-    }
     const accessToken = options.malformedAccessToken
       ? 'not-a-jwt'
-      : jwt(claims);
+      : jwt({ ...claims, ...authClaim(!options.accountIdOnlyInIdToken) });
     const refreshToken = `rt_${randomBytes(24).toString('base64url')}`;
-    const idToken = jwt({ ...claims, email: 'user@example.com' });
+    const idToken = jwt({
+      ...claims,
+      ...authClaim(true),
+      email: 'user@example.com',
+    });
     activeRefresh.add(refreshToken);
     secrets.push(accessToken, refreshToken, idToken);
     return { accessToken, refreshToken, idToken, expiresIn };
+  }
+
+  /** The https://api.openai.com/auth claim, as the real tokens carry it. */
+  function authClaim(withAccountId: boolean): Record<string, unknown> {
+    if (options.omitAccountClaim) return {};
+    return {
+      'https://api.openai.com/auth': {
+        ...(withAccountId ? { chatgpt_account_id: accountId() } : {}),
+        chatgpt_plan_type: 'plus',
+        chatgpt_user_id: 'user-fake-sub-0001',
+      },
+    };
   }
 
   /** The configured failure, if it applies to this grant (and counts it down). */
@@ -136,10 +162,18 @@ export async function startFakeIssuer(
   }
 
   async function tokenEndpoint(
-    body: Record<string, any>,
+    request: RecordedRequest,
     res: http.ServerResponse,
   ): Promise<void> {
+    const { body } = request;
     const grant = String(body.grant_type ?? '');
+    const misfit = badTokenRequest(request, grant);
+    if (misfit) {
+      return json(res, 400, {
+        error: 'invalid_request',
+        error_description: misfit,
+      });
+    }
     if (body.client_id !== FAKE_CLIENT_ID) {
       return json(res, 401, {
         error: 'invalid_client',
@@ -149,77 +183,110 @@ export async function startFakeIssuer(
     const failure = takeFailure(grant);
     if (failure) return json(res, failure.status, failure.body);
 
-    if (grant === 'authorization_code') {
-      const pending = codes.get(String(body.code));
-      if (!pending)
-        return json(res, 400, {
-          error: 'invalid_grant',
-          error_description: 'unknown or used code',
-        });
-      codes.delete(String(body.code));
-      if (body.redirect_uri !== pending.redirectUri) {
-        return json(res, 400, {
-          error: 'invalid_grant',
-          error_description: 'redirect_uri mismatch',
-        });
-      }
-      if (
-        !body.code_verifier ||
-        s256(String(body.code_verifier)) !== pending.challenge
-      ) {
-        return json(res, 400, {
-          error: 'invalid_grant',
-          error_description: 'PKCE verification failed',
-        });
-      }
-      const tokens = issue();
-      return json(res, 200, {
-        id_token: tokens.idToken,
-        access_token: tokens.accessToken,
-        refresh_token: tokens.refreshToken,
-        expires_in: tokens.expiresIn,
-        token_type: 'Bearer',
-      });
-    }
-
-    if (grant === 'refresh_token') {
-      const presented = String(body.refresh_token ?? '');
-      if (options.refreshDelayMs) await sleep(options.refreshDelayMs);
-      if (usedRefresh.has(presented)) {
-        return json(res, 400, {
-          error: {
-            code: 'refresh_token_reused',
-            message:
-              'Your refresh token has already been used to generate a new access token.',
-          },
-        });
-      }
-      if (!activeRefresh.has(presented)) {
-        return json(res, 400, {
-          error: 'invalid_grant',
-          error_description: 'unknown refresh token',
-        });
-      }
-      activeRefresh.delete(presented);
-      usedRefresh.add(presented);
-      const tokens = issue();
-      if (options.omitRefreshTokenOnRefresh) {
-        // The old token stays valid when the issuer does not rotate.
-        activeRefresh.delete(tokens.refreshToken);
-        usedRefresh.delete(presented);
-        activeRefresh.add(presented);
-      }
-      return json(res, 200, {
-        id_token: tokens.idToken,
-        access_token: tokens.accessToken,
-        ...(options.omitRefreshTokenOnRefresh
-          ? {}
-          : { refresh_token: tokens.refreshToken }),
-        expires_in: tokens.expiresIn,
-      });
-    }
-
+    if (grant === 'authorization_code') return exchangeCode(body, res);
+    if (grant === 'refresh_token') return refresh(body, res);
     return json(res, 400, { error: 'unsupported_grant_type' });
+  }
+
+  /** Why the request is not shaped the way the Codex CLI sends it, if it is not. */
+  function badTokenRequest(
+    request: RecordedRequest,
+    grant: string,
+  ): string | undefined {
+    if (grant === 'authorization_code' && request.bodyFormat !== 'form') {
+      return 'the code exchange must be application/x-www-form-urlencoded';
+    }
+    if (grant !== 'refresh_token') return undefined;
+    if (request.bodyFormat !== 'json') {
+      return 'a refresh must be an application/json body';
+    }
+    const extra = Object.keys(request.body).filter(
+      (field) => !REFRESH_FIELDS.includes(field),
+    );
+    if (extra.length) return `unexpected refresh field(s): ${extra.join(', ')}`;
+    return undefined;
+  }
+
+  function exchangeCode(
+    body: Record<string, any>,
+    res: http.ServerResponse,
+  ): void {
+    const pending = codes.get(String(body.code));
+    if (!pending)
+      return json(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'unknown or used code',
+      });
+    codes.delete(String(body.code));
+    if (body.redirect_uri !== pending.redirectUri) {
+      return json(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'redirect_uri mismatch',
+      });
+    }
+    if (
+      !body.code_verifier ||
+      s256(String(body.code_verifier)) !== pending.challenge
+    ) {
+      return json(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'PKCE verification failed',
+      });
+    }
+    const tokens = issue();
+    json(res, 200, {
+      id_token: tokens.idToken,
+      access_token: tokens.accessToken,
+      refresh_token: tokens.refreshToken,
+      expires_in: tokens.expiresIn,
+      token_type: 'Bearer',
+    });
+  }
+
+  async function refresh(
+    body: Record<string, any>,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    const presented = String(body.refresh_token ?? '');
+    if (options.refreshDelayMs) await sleep(options.refreshDelayMs);
+    // The real issuer answers 401 for every refresh token it will not take.
+    if (usedRefresh.has(presented)) {
+      return refused(
+        res,
+        'refresh_token_reused',
+        'Your refresh token has already been used to generate a new access token.',
+      );
+    }
+    if (revokedRefresh.has(presented)) {
+      return refused(
+        res,
+        'refresh_token_invalidated',
+        'Your refresh token has been invalidated.',
+      );
+    }
+    if (!activeRefresh.has(presented)) {
+      return json(res, 401, {
+        error: 'invalid_grant',
+        error_description: 'unknown refresh token',
+      });
+    }
+    activeRefresh.delete(presented);
+    usedRefresh.add(presented);
+    const tokens = issue();
+    if (options.omitRefreshTokenOnRefresh) {
+      // The old token stays valid when the issuer does not rotate.
+      activeRefresh.delete(tokens.refreshToken);
+      usedRefresh.delete(presented);
+      activeRefresh.add(presented);
+    }
+    json(res, 200, {
+      id_token: tokens.idToken,
+      access_token: tokens.accessToken,
+      ...(options.omitRefreshTokenOnRefresh
+        ? {}
+        : { refresh_token: tokens.refreshToken }),
+      expires_in: tokens.expiresIn,
+    });
   }
 
   function authorize(query: URLSearchParams, res: http.ServerResponse): void {
@@ -254,9 +321,12 @@ export async function startFakeIssuer(
   }
 
   function deviceUserCode(
-    body: Record<string, any>,
+    request: RecordedRequest,
     res: http.ServerResponse,
   ): void {
+    const { body } = request;
+    if (request.bodyFormat !== 'json')
+      return json(res, 400, { error: 'invalid_request' });
     if (body.client_id !== FAKE_CLIENT_ID)
       return json(res, 401, { error: 'invalid_client' });
     const id = `dev_${randomBytes(8).toString('hex')}`;
@@ -266,14 +336,17 @@ export async function startFakeIssuer(
     json(res, 200, {
       device_auth_id: id,
       user_code: userCode,
-      interval: String(options.deviceInterval ?? 0.05),
+      interval: String(options.deviceInterval ?? 0),
     });
   }
 
   function deviceToken(
-    body: Record<string, any>,
+    request: RecordedRequest,
     res: http.ServerResponse,
   ): void {
+    const { body } = request;
+    if (request.bodyFormat !== 'json')
+      return json(res, 400, { error: 'invalid_request' });
     const device = devices.get(String(body.device_auth_id));
     if (!device || device.userCode !== body.user_code)
       return json(res, 404, { error: 'not found' });
@@ -297,23 +370,25 @@ export async function startFakeIssuer(
     const reqUrl = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(req);
     const contentType = String(req.headers['content-type'] ?? '');
-    const body = parseBody(raw, contentType);
-    requests.push({
+    const request: RecordedRequest = {
       method: req.method ?? '',
       path: reqUrl.pathname,
       query: Object.fromEntries(reqUrl.searchParams),
       contentType,
-      body,
-    });
+      ...parseBody(raw, contentType),
+      at: Date.now(),
+    };
+    requests.push(request);
     const route = `${req.method} ${reqUrl.pathname}`;
     try {
       if (route === 'GET /oauth/authorize')
         return authorize(reqUrl.searchParams, res);
-      if (route === 'POST /oauth/token') return await tokenEndpoint(body, res);
+      if (route === 'POST /oauth/token')
+        return await tokenEndpoint(request, res);
       if (route === 'POST /api/accounts/deviceauth/usercode')
-        return deviceUserCode(body, res);
+        return deviceUserCode(request, res);
       if (route === 'POST /api/accounts/deviceauth/token')
-        return deviceToken(body, res);
+        return deviceToken(request, res);
       json(res, 404, { error: 'not_found' });
     } catch (err) {
       json(res, 500, { error: 'server_error', error_description: String(err) });
@@ -332,6 +407,10 @@ export async function startFakeIssuer(
       ),
     issuedSecrets: () => [...secrets],
     activeRefreshTokens: () => [...activeRefresh],
+    revokeRefreshToken(refreshToken) {
+      activeRefresh.delete(refreshToken);
+      revokedRefresh.add(refreshToken);
+    },
     seedTokens(expiresIn = options.expiresIn ?? 3600) {
       const tokens = issue(expiresIn);
       return {
@@ -359,16 +438,28 @@ function s256(verifier: string): string {
   return createHash('sha256').update(verifier).digest('base64url');
 }
 
-function parseBody(raw: string, contentType: string): Record<string, any> {
-  if (!raw) return {};
+function parseBody(
+  raw: string,
+  contentType: string,
+): Pick<RecordedRequest, 'body' | 'bodyFormat'> {
+  if (!raw) return { body: {}, bodyFormat: 'empty' };
   if (contentType.includes('application/json')) {
     try {
-      return JSON.parse(raw);
+      const body = JSON.parse(raw);
+      if (body && typeof body === 'object' && !Array.isArray(body))
+        return { body, bodyFormat: 'json' };
     } catch {
-      return {};
+      // falls through to 'invalid'
     }
+    return { body: {}, bodyFormat: 'invalid' };
   }
-  return Object.fromEntries(new URLSearchParams(raw));
+  if (contentType.includes('application/x-www-form-urlencoded')) {
+    return {
+      body: Object.fromEntries(new URLSearchParams(raw)),
+      bodyFormat: 'form',
+    };
+  }
+  return { body: {}, bodyFormat: 'invalid' };
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -387,6 +478,15 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/** A refused refresh token, answered the way auth.openai.com does. */
+function refused(
+  res: http.ServerResponse,
+  code: string,
+  message: string,
+): void {
+  json(res, 401, { error: { code, message } });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * The local server the browser is redirected to after sign-in. It listens on
  * 127.0.0.1 only, takes one good callback, answers a small page and shuts down.
+ * A callback without this login's state is answered 400 and ignored, whatever
+ * else it carries: any web page can make the browser open a localhost URL.
  * GET /cancel stops it, so a newer login can take the port from a forgotten one.
  */
 import http from 'node:http';
@@ -22,8 +24,11 @@ const CANCEL_RETRIES = 10;
 const CANCEL_RETRY_MS = 200;
 
 export async function startCallbackServer(options: {
-  port: number;
+  /** Tried in order; see callbackPortsFor(). */
+  ports: number[];
   state: string;
+  /** Told about each callback that was answered 400 and ignored. */
+  onIgnored?: (reason: string) => void;
 }): Promise<CallbackServer> {
   let settle!: { resolve(code: string): void; reject(err: Error): void };
   const code = new Promise<string>((resolve, reject) => {
@@ -62,6 +67,20 @@ export async function startCallbackServer(options: {
       );
       return;
     }
+    // State first: only the sign-in page this login sent the user to knows it,
+    // so nothing else may end the login, not even with an error.
+    if (url.searchParams.get('state') !== options.state) {
+      const message =
+        'This answer does not belong to the running login (state mismatch), so it was ignored.';
+      reply(
+        res,
+        400,
+        'text/html',
+        page('Sign-in not accepted', `${message} Use the newest sign-in link.`),
+      );
+      options.onIgnored?.(message);
+      return;
+    }
     const error = url.searchParams.get('error');
     if (error) {
       const description = url.searchParams.get('error_description');
@@ -71,18 +90,6 @@ export async function startCallbackServer(options: {
         new CodexAuthError(
           error === 'access_denied' ? 'access_denied' : 'token_endpoint',
           `${message} Run the login again to retry.`,
-        ),
-      );
-      return;
-    }
-    if (url.searchParams.get('state') !== options.state) {
-      const message =
-        'The answer from the sign-in page does not belong to this login (state mismatch).';
-      reply(res, 400, 'text/html', page('Sign-in failed', message));
-      fail(
-        new CodexAuthError(
-          'state_mismatch',
-          `${message} Run the login again, and use only the newest link.`,
         ),
       );
       return;
@@ -123,7 +130,7 @@ export async function startCallbackServer(options: {
     setTimeout(() => server.closeAllConnections(), 1000).unref();
   }
 
-  const port = await bindPort(server, options.port);
+  const port = await bindFirstFree(server, options.ports);
   return {
     port,
     redirectUri: redirectUriFor(port),
@@ -169,24 +176,46 @@ export async function startCallbackServer(options: {
   };
 }
 
+/** Listen on the first port that is free, or can be freed from an older login of ours. */
+async function bindFirstFree(
+  server: http.Server,
+  ports: number[],
+): Promise<number> {
+  for (const port of ports) {
+    if (await bindOrTakeOver(server, port)) return port;
+  }
+  throw portsBusy(ports);
+}
+
 /**
  * Listen on the port; if it is busy, ask whoever holds it to /cancel (an older
- * login of ours stops), retry briefly, then try the port two above (1457 by default).
+ * login of ours stops) and retry briefly.
  */
-async function bindPort(server: http.Server, port: number): Promise<number> {
-  if (await listen(server, port)) return port;
-  if (await askToCancel(port)) {
-    for (let attempt = 0; attempt < CANCEL_RETRIES; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, CANCEL_RETRY_MS));
-      if (await listen(server, port)) return port;
-    }
+async function bindOrTakeOver(
+  server: http.Server,
+  port: number,
+): Promise<boolean> {
+  if (await listen(server, port)) return true;
+  if (!(await askToCancel(port))) return false;
+  for (let attempt = 0; attempt < CANCEL_RETRIES; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, CANCEL_RETRY_MS));
+    if (await listen(server, port)) return true;
   }
-  const fallback = port + 2;
-  if (fallback <= 65535 && (await listen(server, fallback))) return fallback;
-  throw new CodexAuthError(
+  return false;
+}
+
+function portsBusy(ports: number[]): CodexAuthError {
+  const [first] = ports;
+  const which =
+    ports.length === 1
+      ? `Port ${first} on 127.0.0.1 is in use by another program`
+      : `Ports ${ports.join(' and ')} on 127.0.0.1 are in use by other programs`;
+  const lsof = ports.map((port) => `-i :${port}`).join(' ');
+  const grep = ports.length === 1 ? `${first}` : `-E ':(${ports.join('|')})'`;
+  return new CodexAuthError(
     'port_busy',
-    `Ports ${port} and ${fallback} on 127.0.0.1 are both in use by other programs, so the sign-in page cannot call back. ` +
-      `Find what holds port ${port} with \`lsof -i :${port}\` or \`ss -ltnp | grep ${port}\`, stop it, and run the login again ` +
+    `${which}, so the sign-in page cannot call back. ` +
+      `Find what holds it with \`lsof ${lsof}\` or \`ss -ltnp | grep ${grep}\`, stop it, and run the login again ` +
       '(or use --device-auth, which needs no local port).',
   );
 }

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 
 import { CodexAuth } from './codex-auth.js';
 import { CodexAuthError } from './errors.js';
+import { defaultTokenFile } from './token-location.js';
 
 const USAGE = `Usage: codex-oauth <command> [options]
 
@@ -19,16 +20,18 @@ Commands:
   logout    Delete the saved tokens
 
 Options:
-  --token-file PATH   Token file (default: data/codex-tokens.json)
+  --token-file PATH   Token file (default: $CODEX_TOKEN_FILE, else
+                      ~/.config/nanoclaw/codex-tokens.json)
   --no-browser        login: print the sign-in link without opening a browser
   --paste             login: also accept the final browser address pasted on stdin
                       (always on when stdin is a terminal)
   --device-auth       login: sign in by typing a code at the issuer's device page
   -h, --help          Show this help
 
-Environment: CODEX_OAUTH_ISSUER, CODEX_OAUTH_PORT (default 1455) and
-CODEX_OAUTH_TIMEOUT_MS (default 300000) override the issuer, the callback port
-and how long login waits.
+Environment: CODEX_OAUTH_ISSUER overrides the issuer. CODEX_OAUTH_PORT overrides
+the callback port (default 1455, or 1457 when that is busy; OpenAI's sign-in page
+accepts no other). CODEX_OAUTH_TIMEOUT_MS overrides how long login waits (default
+300000; a device code expires after 15 minutes).
 `;
 
 const LOGIN_FLAGS = ['no-browser', 'paste', 'device-auth'] as const;
@@ -68,9 +71,9 @@ async function main(argv: string[]): Promise<number> {
     );
   }
 
-  const tokenFile = path.resolve(
-    values['token-file'] ?? path.join('data', 'codex-tokens.json'),
-  );
+  const tokenFile = values['token-file']
+    ? path.resolve(values['token-file'])
+    : defaultTokenFile();
   const auth = new CodexAuth({ tokenFile });
 
   switch (command) {

@@ -7,8 +7,14 @@ import path from 'node:path';
 import { openInBrowser } from './browser.js';
 import { startCallbackServer } from './callback-server.js';
 import {
+  callbackPortsFor,
   CLIENT_ID,
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  DEFAULT_PORT,
+  FALLBACK_PORT,
+  isRegisteredPort,
   LOGIN_COMMAND,
+  redirectUriFor,
   REFRESH_MARGIN_MS,
   resolveIssuer,
   resolvePort,
@@ -29,11 +35,11 @@ import {
 } from './token-store.js';
 
 export interface CodexAuthOptions {
-  /** Where the tokens are kept (NanoClaw: data/codex-tokens.json). */
+  /** Where the tokens are kept; usually defaultTokenFile() (~/.config/nanoclaw/codex-tokens.json). */
   tokenFile: string;
   /** Default https://auth.openai.com, or CODEX_OAUTH_ISSUER. */
   issuer?: string;
-  /** Callback port; default 1455, or CODEX_OAUTH_PORT. */
+  /** Callback port; default 1455 (1457 when busy), or CODEX_OAUTH_PORT. */
   port?: number;
   clientId?: string;
   /** Where instructions go; default stdout. Tokens are never written to it. */
@@ -49,7 +55,10 @@ export interface CodexLoginOptions {
   deviceAuth?: boolean;
   /** Also accept the final redirect URL pasted on the input (always on when the input is a TTY). */
   paste?: boolean;
-  /** Give up after this long; default 5 minutes, or CODEX_OAUTH_TIMEOUT_MS. */
+  /**
+   * Give up after this long, or CODEX_OAUTH_TIMEOUT_MS. Default: 5 minutes in
+   * the browser; a device code expires after 15 minutes, and so does its login.
+   */
   timeoutMs?: number;
 }
 
@@ -95,25 +104,18 @@ export class CodexAuth {
   }
 
   async login(options: CodexLoginOptions = {}): Promise<CodexLoginResult> {
-    const timeoutMs = resolveTimeout(options.timeoutMs);
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new CodexAuthError(
-            'timeout',
-            `No sign-in arrived within ${describeDuration(timeoutMs)}, so the login was stopped. Run it again when you are ready.`,
-          ),
-        ),
-      timeoutMs,
-    );
+    // The device flow ends itself when its code expires; only an explicit limit shortens it.
+    const timeoutMs =
+      resolveTimeout(options.timeoutMs) ??
+      (options.deviceAuth ? undefined : DEFAULT_LOGIN_TIMEOUT_MS);
+    const deadline = abortAfter(timeoutMs);
     let tokens: StoredTokens;
     try {
       tokens = options.deviceAuth
-        ? await this.deviceLogin(controller.signal)
-        : await this.browserLogin(options, controller.signal);
+        ? await this.deviceLogin(deadline.signal)
+        : await this.browserLogin(options, deadline.signal);
     } finally {
-      clearTimeout(timer);
+      deadline.cancel();
     }
     const accountIdMasked = maskAccountId(tokens.accountId);
     this.say(
@@ -157,9 +159,13 @@ export class CodexAuth {
     const issuer = resolveIssuer(this.issuerOption);
     const pkce = createPkce();
     const state = createState();
+    const port = resolvePort(this.portOption);
+    if (!isRegisteredPort(port)) this.warnUnregisteredPort(port);
     const server = await startCallbackServer({
-      port: resolvePort(this.portOption),
+      ports: callbackPortsFor(port),
       state,
+      onIgnored: (reason) =>
+        this.say(`${reason} Still waiting for the sign-in...`),
     });
     const acceptPaste =
       options.paste || (this.input as { isTTY?: boolean }).isTTY === true;
@@ -272,7 +278,7 @@ export class CodexAuth {
           refreshed = await refreshTokens({
             issuer: resolveIssuer(this.issuerOption),
             clientId: this.clientId,
-            refreshToken: current.refreshToken,
+            current,
           });
         } catch (err) {
           // A sign-in that can never refresh again is forgotten, so status() and
@@ -289,6 +295,16 @@ export class CodexAuth {
       refreshesInFlight.set(this.tokenFile, running);
     }
     return running;
+  }
+
+  /** Only the two registered redirect URIs work with OpenAI's sign-in page; say so before it fails. */
+  private warnUnregisteredPort(port: number): void {
+    const source =
+      this.portOption !== undefined ? 'the port option' : 'CODEX_OAUTH_PORT';
+    this.say(
+      `Warning: callback port ${port} (set by ${source}) is neither ${DEFAULT_PORT} nor ${FALLBACK_PORT}, the only ports OpenAI's sign-in page sends Codex logins back to, ` +
+        `so it will likely refuse the redirect URI ${redirectUriFor(port)}. Leave the port unset unless your issuer accepts that address.`,
+    );
   }
 
   private say(line: string): void {
@@ -314,6 +330,26 @@ function codeFromPaste(answer: PastedAnswer, state: string): string {
     );
   }
   return answer.code as string;
+}
+
+/** A signal that aborts with a timeout error after `ms`; never, when `ms` is undefined. */
+function abortAfter(ms: number | undefined): {
+  signal: AbortSignal;
+  cancel(): void;
+} {
+  const controller = new AbortController();
+  if (ms === undefined) return { signal: controller.signal, cancel() {} };
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new CodexAuthError(
+          'timeout',
+          `No sign-in arrived within ${describeDuration(ms)}, so the login was stopped. Run it again when you are ready.`,
+        ),
+      ),
+    ms,
+  );
+  return { signal: controller.signal, cancel: () => clearTimeout(timer) };
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -7,9 +7,12 @@ import { CodexAuthError } from './errors.js';
 export const DEFAULT_ISSUER = 'https://auth.openai.com';
 export const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 export const LOGIN_SCOPES = 'openid profile email offline_access';
-export const REFRESH_SCOPES = 'openid profile email';
+/** The two redirect URIs OpenAI's sign-in page accepts for this client use these ports. */
 export const DEFAULT_PORT = 1455;
+export const FALLBACK_PORT = 1457;
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
+/** A device code expires this long after it is issued; polling longer is pointless. */
+export const DEVICE_CODE_LIFETIME_MS = 15 * 60_000;
 /** Refresh this long before the access token expires, so a request never carries a dying token. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -35,10 +38,23 @@ export function resolvePort(explicit?: number): number {
   return fromEnv ? checkPort(fromEnv, 'CODEX_OAUTH_PORT') : DEFAULT_PORT;
 }
 
-export function resolveTimeout(explicit?: number): number {
+/**
+ * Ports to listen on, in order. Only the default has a fallback, because only
+ * 1455 and 1457 are on OpenAI's redirect allow-list; a custom port stands alone.
+ */
+export function callbackPortsFor(port: number): number[] {
+  return port === DEFAULT_PORT ? [DEFAULT_PORT, FALLBACK_PORT] : [port];
+}
+
+export function isRegisteredPort(port: number): boolean {
+  return port === DEFAULT_PORT || port === FALLBACK_PORT;
+}
+
+/** The login time limit the caller or CODEX_OAUTH_TIMEOUT_MS asked for, if any. */
+export function resolveTimeout(explicit?: number): number | undefined {
   if (explicit !== undefined) return explicit;
   const fromEnv = process.env.CODEX_OAUTH_TIMEOUT_MS;
-  if (!fromEnv) return DEFAULT_LOGIN_TIMEOUT_MS;
+  if (!fromEnv) return undefined;
   const ms = Number(fromEnv);
   if (!Number.isInteger(ms) || ms <= 0) {
     throw new CodexAuthError(

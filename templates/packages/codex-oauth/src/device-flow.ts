@@ -2,7 +2,7 @@
  * Device-code sign-in, for machines without a browser or a reachable localhost:
  * the user types a short code at {issuer}/codex/device on any device.
  */
-import { CLIENT_ID } from './config.js';
+import { CLIENT_ID, DEVICE_CODE_LIFETIME_MS } from './config.js';
 import { CodexAuthError } from './errors.js';
 import { postJson, type HttpReply } from './http.js';
 
@@ -19,8 +19,18 @@ export interface DeviceGrant {
   redirectUri: string;
 }
 
-const MIN_INTERVAL_MS = 50;
+/** Never poll more often than this, whatever interval the issuer names. */
+export const MIN_POLL_INTERVAL_MS = 1000;
+/** When the issuer names no usable interval. */
 const DEFAULT_INTERVAL_MS = 5000;
+
+/** Time as the poll loop sees it; tests pass a fake one instead of waiting minutes. */
+export interface PollClock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const systemClock: PollClock = { now: () => Date.now(), sleep };
 
 export async function requestDeviceCode(
   issuer: string,
@@ -48,55 +58,79 @@ export async function requestDeviceCode(
       `Could not start device-code sign-in: ${issuer} answered HTTP ${reply.status} without a device code.`,
     );
   }
-  const seconds = Number(body.interval);
   return {
     deviceAuthId,
     userCode,
     verificationUrl: `${issuer}/codex/device`,
-    intervalMs:
-      Number.isFinite(seconds) && seconds >= 0
-        ? Math.max(MIN_INTERVAL_MS, seconds * 1000)
-        : DEFAULT_INTERVAL_MS,
+    intervalMs: pollIntervalMs(body.interval),
   };
 }
 
-/** Poll until the user has entered the code; 403/404 mean "not yet". */
+/** The issuer's interval (seconds; the real one sends a string such as "5"), at least 1 s. */
+export function pollIntervalMs(interval: unknown): number {
+  const seconds =
+    typeof interval === 'string' && interval.trim()
+      ? Number(interval)
+      : interval;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
+    return DEFAULT_INTERVAL_MS;
+  return Math.max(MIN_POLL_INTERVAL_MS, seconds * 1000);
+}
+
+/**
+ * Poll until the user has entered the code (403/404 mean "not yet"), one poll
+ * per interval, and give up when the code expires 15 minutes after polling began.
+ */
 export async function pollDeviceGrant(
   issuer: string,
   device: DeviceCode,
   signal: AbortSignal,
+  clock: PollClock = systemClock,
 ): Promise<DeviceGrant> {
+  const deadline = clock.now() + DEVICE_CODE_LIFETIME_MS;
   for (;;) {
     signal.throwIfAborted();
     const reply = await postJson(`${issuer}/api/accounts/deviceauth/token`, {
       device_auth_id: device.deviceAuthId,
       user_code: device.userCode,
     });
-    if (reply.status === 200) {
-      const body = bodyOf(reply);
-      if (
-        typeof body.authorization_code !== 'string' ||
-        typeof body.code_verifier !== 'string'
-      ) {
-        throw new CodexAuthError(
-          'device_auth',
-          'The device-code sign-in finished without an authorization code. Run the login again.',
-        );
-      }
-      return {
-        authorizationCode: body.authorization_code,
-        codeVerifier: body.code_verifier,
-        redirectUri: `${issuer}/deviceauth/callback`,
-      };
-    }
+    if (reply.status === 200) return grantFrom(reply, issuer);
     if (reply.status !== 403 && reply.status !== 404) {
       throw new CodexAuthError(
         'device_auth',
         `The device-code sign-in failed: ${issuer} answered HTTP ${reply.status}. Run the login again.`,
       );
     }
-    await sleep(device.intervalMs, signal);
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deviceCodeExpired();
+    // The last wait is cut short so the final poll lands on the deadline.
+    await clock.sleep(Math.min(device.intervalMs, remaining), signal);
   }
+}
+
+function grantFrom(reply: HttpReply, issuer: string): DeviceGrant {
+  const body = bodyOf(reply);
+  if (
+    typeof body.authorization_code !== 'string' ||
+    typeof body.code_verifier !== 'string'
+  ) {
+    throw new CodexAuthError(
+      'device_auth',
+      'The device-code sign-in finished without an authorization code. Run the login again.',
+    );
+  }
+  return {
+    authorizationCode: body.authorization_code,
+    codeVerifier: body.code_verifier,
+    redirectUri: `${issuer}/deviceauth/callback`,
+  };
+}
+
+function deviceCodeExpired(): CodexAuthError {
+  return new CodexAuthError(
+    'timeout',
+    `The code was not entered within ${DEVICE_CODE_LIFETIME_MS / 60_000} minutes, so it has expired. Run the login again for a new code.`,
+  );
 }
 
 function bodyOf(reply: HttpReply): Record<string, unknown> {

@@ -9,6 +9,7 @@ export type CodexAuthErrorCode =
   | 'token_endpoint'
   | 'device_auth'
   | 'malformed_token'
+  | 'no_account_id'
   | 'token_file'
   | 'locked'
   | 'network'

@@ -27,18 +27,34 @@ export function decodeJwtPayload(token: string): Record<string, unknown> {
   return payload as Record<string, unknown>;
 }
 
-/** The ChatGPT account the token belongs to: the auth claim's chatgpt_account_id, else `sub`. */
-export function accountIdFromAccessToken(token: string): string {
-  const payload = decodeJwtPayload(token);
-  const auth = payload[AUTH_CLAIM];
-  if (typeof auth === 'object' && auth !== null) {
-    const id = (auth as Record<string, unknown>).chatgpt_account_id;
-    if (typeof id === 'string' && id) return id;
-  }
-  if (typeof payload.sub === 'string' && payload.sub) return payload.sub;
-  throw malformed(
-    `names no account (neither "${AUTH_CLAIM}".chatgpt_account_id nor sub)`,
+/**
+ * The ChatGPT account (workspace) a sign-in is for: chatgpt_account_id in the
+ * auth claim of the access token, else of the id token. Never `sub`: that names
+ * the user, and the Codex backend refuses it as an account id.
+ */
+export function chatgptAccountId(
+  accessToken: string,
+  idToken?: string,
+): string | undefined {
+  return (
+    accountIdClaim(decodeJwtPayload(accessToken)) ?? accountIdInIdToken(idToken)
   );
+}
+
+function accountIdInIdToken(idToken: string | undefined): string | undefined {
+  if (!idToken) return undefined;
+  try {
+    return accountIdClaim(decodeJwtPayload(idToken));
+  } catch {
+    return undefined; // only a second source: a broken id token names no account
+  }
+}
+
+function accountIdClaim(payload: Record<string, unknown>): string | undefined {
+  const auth = payload[AUTH_CLAIM];
+  if (typeof auth !== 'object' || auth === null) return undefined;
+  const id = (auth as Record<string, unknown>).chatgpt_account_id;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 /** The `exp` claim in epoch milliseconds, if the token has one. */

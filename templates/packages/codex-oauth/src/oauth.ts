@@ -7,11 +7,10 @@ import {
   LOGIN_AGAIN,
   LOGIN_COMMAND,
   LOGIN_SCOPES,
-  REFRESH_SCOPES,
 } from './config.js';
 import { CodexAuthError } from './errors.js';
 import { postForm, postJson, type HttpReply } from './http.js';
-import { accountIdFromAccessToken, expiryFromJwt } from './jwt.js';
+import { chatgptAccountId, expiryFromJwt } from './jwt.js';
 import type { StoredTokens } from './token-store.js';
 
 /** Refresh failures that no retry can fix: only a new sign-in can. */
@@ -77,34 +76,39 @@ export async function exchangeCode(
 export async function refreshTokens(options: {
   issuer: string;
   clientId?: string;
-  refreshToken: string;
+  current: StoredTokens;
 }): Promise<StoredTokens> {
+  // Exactly what the Codex CLI sends: these three fields as JSON, no scope.
   const reply = await postJson(`${options.issuer}/oauth/token`, {
-    grant_type: 'refresh_token',
-    refresh_token: options.refreshToken,
     client_id: options.clientId ?? CLIENT_ID,
-    scope: REFRESH_SCOPES,
+    grant_type: 'refresh_token',
+    refresh_token: options.current.refreshToken,
   });
-  if (reply.status !== 200) {
-    const code = errorCode(reply);
-    if (code && PERMANENT_REFRESH_ERRORS.includes(code)) {
-      throw new CodexAuthError(
-        'login_required',
-        `The Codex sign-in is no longer valid (${code}): the ChatGPT session expired, was revoked or its refresh token was already used. ${LOGIN_AGAIN}`,
-      );
-    }
-    throw new CodexAuthError(
-      'token_endpoint',
-      `Refreshing the Codex access token failed (HTTP ${reply.status}${describeError(reply)}). It is tried again on the next request; if this keeps happening, sign in again: ${LOGIN_COMMAND}`,
-    );
-  }
-  return tokensFrom(reply, options.refreshToken);
+  if (reply.status !== 200) throw refreshFailure(reply);
+  return tokensFrom(reply, options.current);
 }
 
-function tokensFrom(
-  reply: HttpReply,
-  previousRefreshToken?: string,
-): StoredTokens {
+function refreshFailure(reply: HttpReply): CodexAuthError {
+  const code = errorCode(reply);
+  // 401 is the issuer refusing the refresh token itself (expired, revoked or
+  // already used), whatever the body says: no retry can fix that.
+  const permanent =
+    reply.status === 401 ||
+    (code !== undefined && PERMANENT_REFRESH_ERRORS.includes(code));
+  if (permanent) {
+    return new CodexAuthError(
+      'login_required',
+      `The Codex sign-in is no longer valid (${code ?? `HTTP ${reply.status}`}): the ChatGPT session expired, was revoked or its refresh token was already used. ${LOGIN_AGAIN}`,
+    );
+  }
+  return new CodexAuthError(
+    'token_endpoint',
+    `Refreshing the Codex access token failed (HTTP ${reply.status}${describeError(reply)}). It is tried again on the next request; if this keeps happening, sign in again: ${LOGIN_COMMAND}`,
+  );
+}
+
+/** The tokens in a 200 answer; `previous` is the sign-in a refresh continues. */
+function tokensFrom(reply: HttpReply, previous?: StoredTokens): StoredTokens {
   const body = (reply.json ?? {}) as Record<string, unknown>;
   const accessToken = body.access_token;
   if (typeof accessToken !== 'string' || !accessToken) {
@@ -117,20 +121,32 @@ function tokensFrom(
   const refreshToken =
     typeof body.refresh_token === 'string' && body.refresh_token
       ? body.refresh_token
-      : previousRefreshToken;
+      : previous?.refreshToken;
   if (!refreshToken) {
     throw new CodexAuthError(
       'malformed_token',
       'The sign-in server answered without a refresh_token, so the sign-in could not be kept. Run the login again.',
     );
   }
-  const accountId = accountIdFromAccessToken(accessToken);
+  // A refresh answer may leave the id token out; the account of a sign-in never changes.
+  const idToken = typeof body.id_token === 'string' ? body.id_token : undefined;
+  const accountId =
+    chatgptAccountId(accessToken, idToken) ?? previous?.accountId;
+  if (!accountId) throw noAccountId();
   const expiresIn = Number(body.expires_in);
   const expiresAt =
     Number.isFinite(expiresIn) && expiresIn > 0
       ? Date.now() + expiresIn * 1000
       : (expiryFromJwt(accessToken) ?? Date.now() + 3600_000);
   return { accessToken, refreshToken, accountId, expiresAt };
+}
+
+function noAccountId(): CodexAuthError {
+  return new CodexAuthError(
+    'no_account_id',
+    'The sign-in gave no ChatGPT account id (no chatgpt_account_id in its tokens), and Codex cannot be used without one. ' +
+      'Make sure the ChatGPT account you sign in with has a Plus, Pro or Team plan (pick that workspace if the sign-in page asks), then run the login again.',
+  );
 }
 
 /** The error code in an OAuth error body, whichever of the usual shapes it has. */
