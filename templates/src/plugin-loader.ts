@@ -100,19 +100,34 @@ export function getActivePlugin(): ProviderPlugin | undefined {
   return loaded.get(AGENT_PROVIDER)?.plugin;
 }
 
+/** Copy a folder's contents into `target`, replacing what each entry held there. */
+function copyFresh(source: string, target: string): void {
+  fs.mkdirSync(target, { recursive: true });
+  for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+    const from = path.join(source, entry.name);
+    const to = path.join(target, entry.name);
+    // Removed first, so a module the plugin dropped does not linger and compile.
+    fs.rmSync(to, { recursive: true, force: true });
+    if (entry.isDirectory()) copyFresh(from, to);
+    else fs.copyFileSync(from, to);
+  }
+}
+
 /**
- * Copy the active plugin's container-side module into a group's agent-runner
- * folder, fresh on every run, so the container routes to it.
+ * Copy the active plugin's container-side folder into a group's agent-runner
+ * folder, fresh on every run, so the container routes to it: the folder's top
+ * holds the entry provider-<name>.ts, the rest are the modules it imports.
  */
 export function copyContainerProvider(agentRunnerDir: string): void {
   if (AGENT_PROVIDER === 'claude') return;
   const active = loaded.get(AGENT_PROVIDER);
   if (!active) return;
   const source = path.join(active.dir, active.plugin.containerProvider);
-  const target = path.join(
-    agentRunnerDir,
-    `provider-${active.plugin.name}${path.extname(source)}`,
-  );
-  fs.mkdirSync(agentRunnerDir, { recursive: true });
-  fs.copyFileSync(source, target);
+  const entry = `provider-${active.plugin.name}.ts`;
+  if (!fs.existsSync(path.join(source, entry))) {
+    throw new Error(
+      `Plugin ${active.plugin.name}: ${path.join(source, entry)} is missing (containerProvider must name a folder holding it)`,
+    );
+  }
+  copyFresh(source, agentRunnerDir);
 }

@@ -40,7 +40,13 @@ export interface ProviderPlugin {
   isAuthenticated(): Promise<boolean>;
   /** Interactive login. */
   setup(options?: ProviderSetupOptions): Promise<void>;
-  /** File in the plugin folder copied next to the agent runner (provider-<name>.ts). */
+  /**
+   * Folder inside the plugin whose contents are copied into the agent runner's
+   * src folder on every run (fresh, overwriting). Its top holds the entry
+   * provider-<name>.ts, which exports runProvider(containerInput); other files
+   * and folders there are modules the entry imports. Node built-ins only: the
+   * agent runner compiles them with its own tsconfig.
+   */
   containerProvider: string;
 }
 

@@ -1,7 +1,9 @@
 /**
- * The container half of the codex plugin, run as the container runs it: compiled
- * next to the sample agent runner with its tsconfig, started as a child process,
- * fed one ContainerInput on stdin, talking to a real SSE server on 127.0.0.1.
+ * The container half of the codex plugin, run as the container runs it: the
+ * plugin's container folder copied next to the sample agent runner and compiled
+ * with its tsconfig, started as a child process, fed one ContainerInput on
+ * stdin, talking to a strict fake of the Codex backend on 127.0.0.1, and fed
+ * follow-up messages through the IPC folder the way NanoClaw's host does.
  */
 import { execFile, spawn } from 'child_process';
 import fs from 'fs';
@@ -15,7 +17,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type FakeResponsesServer,
   type Reply,
+  createGate,
+  doneReply,
   failedReply,
+  phasedReply,
+  stallingReply,
   startFakeResponsesServer,
   statusReply,
   textReply,
@@ -28,6 +34,7 @@ const fixtureRunner = path.join(
   repo,
   'test/fixtures/nanoclaw/container/agent-runner',
 );
+const containerSource = path.join(repo, 'templates/plugins/codex/container');
 
 interface ContainerOutput {
   status: 'success' | 'error';
@@ -45,34 +52,21 @@ interface AgentRun {
 let runnerDir: string;
 
 /**
- * An agent-runner folder as a group sees it after the loader copied
- * provider-codex.ts in: the sample index.ts compiles alongside, and main.ts
+ * An agent-runner folder as a group sees it after the plugin loader copied the
+ * container folder in: the sample index.ts compiles alongside, and main.ts
  * stands in for the routing the skill adds to index.ts.
  */
 async function buildRunner(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-runner-'));
-  fs.mkdirSync(path.join(dir, 'src'));
   fs.mkdirSync(path.join(dir, 'node_modules'));
   fs.symlinkSync(
     path.join(repo, 'node_modules/@types'),
     path.join(dir, 'node_modules/@types'),
   );
-  fs.copyFileSync(
-    path.join(fixtureRunner, 'tsconfig.json'),
-    path.join(dir, 'tsconfig.json'),
-  );
-  fs.copyFileSync(
-    path.join(fixtureRunner, 'package.json'),
-    path.join(dir, 'package.json'),
-  );
-  fs.copyFileSync(
-    path.join(fixtureRunner, 'src/index.ts'),
-    path.join(dir, 'src/index.ts'),
-  );
-  fs.copyFileSync(
-    path.join(repo, 'templates/plugins/codex/provider-codex.ts'),
-    path.join(dir, 'src/provider-codex.ts'),
-  );
+  for (const file of ['tsconfig.json', 'package.json', 'src/index.ts']) {
+    fs.cpSync(path.join(fixtureRunner, file), path.join(dir, file));
+  }
+  fs.cpSync(containerSource, path.join(dir, 'src'), { recursive: true });
   fs.writeFileSync(
     path.join(dir, 'src/main.ts'),
     [
@@ -101,14 +95,18 @@ interface Place {
   workspace: string;
   groupDir: string;
   sessionsDir: string;
+  /** /workspace/ipc/input; only there when the test asked for follow-ups. */
+  inbox: string;
 }
 
-function makePlace(): Place {
+function makePlace(options: { ipc?: boolean } = {}): Place {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-place-'));
   const workspace = path.join(root, 'workspace');
   const groupDir = path.join(workspace, 'group');
+  const inbox = path.join(workspace, 'ipc', 'input');
   fs.mkdirSync(groupDir, { recursive: true });
   fs.mkdirSync(path.join(workspace, 'global'));
+  if (options.ipc) fs.mkdirSync(inbox, { recursive: true });
   fs.writeFileSync(
     path.join(groupDir, 'CLAUDE.md'),
     '# Andy\n\nGroup memory: the family dog is called Rex.\n',
@@ -122,6 +120,93 @@ function makePlace(): Place {
     workspace,
     groupDir,
     sessionsDir: path.join(root, 'sessions'),
+    inbox,
+  };
+}
+
+let sequence = 0;
+
+/** Write a chat message the way the host does: a .tmp file, then renamed. */
+function sendMessage(place: Place, text: string): string {
+  const name = `${Date.now()}-${String(++sequence).padStart(4, '0')}.json`;
+  const file = path.join(place.inbox, name);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ type: 'message', text }));
+  fs.renameSync(`${file}.tmp`, file);
+  return name;
+}
+
+interface AgentHandle {
+  outputs: ContainerOutput[];
+  stderr(): string;
+  waitForOutputs(count: number): Promise<void>;
+  done: Promise<AgentRun>;
+}
+
+function parseOutputs(stdout: string): ContainerOutput[] {
+  return [
+    ...stdout.matchAll(
+      /---NANOCLAW_OUTPUT_START---\n(.*?)\n---NANOCLAW_OUTPUT_END---/gs,
+    ),
+  ].map((m) => JSON.parse(m[1]) as ContainerOutput);
+}
+
+function startAgent(
+  place: Place,
+  input: Record<string, unknown>,
+  env: Record<string, string> = {},
+): AgentHandle {
+  const child = spawn(
+    process.execPath,
+    [path.join(runnerDir, 'dist/main.js')],
+    {
+      // A clean environment, so the developer's own CODEX_* settings stay out.
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: place.root,
+        TZ: 'UTC',
+        NANOCLAW_WORKSPACE: place.workspace,
+        NANOCLAW_CODEX_SESSIONS_DIR: place.sessionsDir,
+        CODEX_MAX_RETRY_WAIT_SECONDS: '5',
+        CODEX_IPC_POLL_MS: '25',
+        CODEX_IDLE_TIMEOUT_MS: '5000',
+        ...env,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  const outputs: ContainerOutput[] = [];
+  const listeners = new Set<() => void>();
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    outputs.splice(0, outputs.length, ...parseOutputs(stdout));
+    listeners.forEach((listener) => listener());
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<AgentRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      listeners.forEach((listener) => listener());
+      resolve({ outputs: parseOutputs(stdout), stderr, code });
+    });
+  });
+  child.stdin.end(JSON.stringify(input));
+  return {
+    outputs,
+    stderr: () => stderr,
+    done,
+    waitForOutputs: (count) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (outputs.length >= count) resolve();
+          else if (child.exitCode !== null) {
+            reject(new Error(`The agent exited early:\n${stderr}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      }),
   };
 }
 
@@ -130,44 +215,13 @@ function runAgent(
   input: Record<string, unknown>,
   env: Record<string, string> = {},
 ): Promise<AgentRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(runnerDir, 'dist/main.js')],
-      {
-        // A clean environment, so the developer's own CODEX_* settings stay out.
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: place.root,
-          TZ: 'UTC',
-          NANOCLAW_WORKSPACE: place.workspace,
-          NANOCLAW_CODEX_SESSIONS_DIR: place.sessionsDir,
-          CODEX_MAX_RETRY_WAIT_SECONDS: '5',
-          ...env,
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const outputs = [
-        ...stdout.matchAll(
-          /---NANOCLAW_OUTPUT_START---\n(.*?)\n---NANOCLAW_OUTPUT_END---/gs,
-        ),
-      ].map((m) => JSON.parse(m[1]) as ContainerOutput);
-      resolve({ outputs, stderr, code });
-    });
-    child.stdin.end(JSON.stringify(input));
-  });
+  return startAgent(place, input, env).done;
 }
 
 function input(
   server: FakeResponsesServer | { url: string },
   extra: Record<string, unknown> = {},
+  secrets: Record<string, string> = {},
 ): Record<string, unknown> {
   return {
     prompt: 'What is the dog called?',
@@ -179,9 +233,10 @@ function input(
     secrets: {
       CODEX_ACCESS_TOKEN: 'tok-secret',
       CODEX_ACCOUNT_ID: 'acct-123',
-      CODEX_MODEL: 'gpt-5.1-codex',
+      CODEX_MODEL: 'gpt-5.6-terra',
       CODEX_REASONING_EFFORT: 'medium',
       CODEX_API_URL: server.url,
+      ...secrets,
     },
     ...extra,
   };
@@ -194,32 +249,55 @@ function toolOutputs(body: any): string[] {
     .map((item: any) => item.output);
 }
 
-describe('provider-codex.ts in a child process', () => {
-  let server: FakeResponsesServer;
-  let place: Place;
-
-  beforeAll(async () => {
-    runnerDir = await buildRunner();
+/** A request's input as short lines, for comparing whole conversations. */
+function transcript(body: any): string[] {
+  return body.input.map((item: any) => {
+    if (item.type !== 'message') return item.type;
+    const text: string = item.content.map((part: any) => part.text).join('');
+    if (text.startsWith('<context>')) return 'context';
+    return `${item.role}${item.phase ? ` (${item.phase})` : ''}: ${text}`;
   });
+}
 
-  afterAll(() => {
-    fs.rmSync(runnerDir, { recursive: true, force: true });
-  });
+function contextText(body: any): string {
+  return body.input[0].content[0].text;
+}
 
-  afterEach(async () => {
-    await server?.close();
-    fs.rmSync(place.root, { recursive: true, force: true });
-  });
+const sessionFile = (place: Place, sessionId: string) =>
+  path.join(place.sessionsDir, `${sessionId.slice('codex:'.length)}.json`);
 
-  async function start(...replies: Reply[]) {
-    place = makePlace();
-    server = await startFakeResponsesServer(replies);
-  }
+let server: FakeResponsesServer;
+let place: Place;
 
+beforeAll(async () => {
+  runnerDir = await buildRunner();
+});
+
+afterAll(() => {
+  fs.rmSync(runnerDir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  await server?.close();
+  if (place) fs.rmSync(place.root, { recursive: true, force: true });
+});
+
+async function start(...replies: Reply[]) {
+  place = makePlace();
+  server = await startFakeResponsesServer(replies);
+}
+
+async function startWithInbox(...replies: Reply[]) {
+  place = makePlace({ ipc: true });
+  server = await startFakeResponsesServer(replies);
+}
+
+describe('the provider in a child process', () => {
   it('answers a plain question with the request Codex expects', async () => {
     await start(textReply(['The dog ', 'is called Rex.']));
-    const { outputs, stderr } = await runAgent(place, input(server));
+    const { outputs, stderr, code } = await runAgent(place, input(server));
 
+    expect(code).toBe(0);
     expect(outputs).toHaveLength(1);
     const [output] = outputs;
     expect(output).toMatchObject({
@@ -228,24 +306,29 @@ describe('provider-codex.ts in a child process', () => {
     });
     expect(output.newSessionId).toMatch(/^codex:[0-9a-f-]{36}$/);
     expect(stderr).toContain(
-      '[agent-runner] Using codex provider: model gpt-5.1-codex',
+      '[agent-runner] Using codex provider: model gpt-5.6-terra, reasoning medium',
     );
 
     const [request] = server.requests;
+    expect(request.rejected).toBeUndefined();
     expect(request.method).toBe('POST');
     expect(request.path).toBe('/backend-api/codex/responses');
     expect(request.headers).toMatchObject({
       authorization: 'Bearer tok-secret',
       'chatgpt-account-id': 'acct-123',
-      'openai-beta': 'responses=experimental',
-      originator: 'codex_cli_rs',
-      session_id: output.newSessionId.slice('codex:'.length),
+      originator: 'nanoclaw',
+      session_id: output.newSessionId!.slice('codex:'.length),
       accept: 'text/event-stream',
       'content-type': 'application/json',
     });
+    // Our own name, never Node's default nor OpenAI's own client.
+    expect(request.headers['user-agent']).toMatch(
+      /^nanoclaw-codex\/\d+\.\d+\.\d+ \(/,
+    );
+    expect(JSON.stringify(request.headers)).not.toContain('codex_cli_rs');
     const body = request.body;
     expect(body).toMatchObject({
-      model: 'gpt-5.1-codex',
+      model: 'gpt-5.6-terra',
       tool_choice: 'auto',
       parallel_tool_calls: false,
       store: false,
@@ -255,10 +338,14 @@ describe('provider-codex.ts in a child process', () => {
     });
     expect(body.instructions).toContain('the family dog is called Rex');
     expect(body.instructions).toContain('You are Andy');
-    expect(body.instructions).toContain(String(new Date().getUTCFullYear()));
     // The main group's own CLAUDE.md is the global memory; the mount is for others.
     expect(body.instructions).not.toContain('Global memory');
-    expect(body.input).toEqual([
+    // The time opens the turn; the instructions stay the same from run to run.
+    const year = String(new Date().getUTCFullYear());
+    expect(body.instructions).not.toContain(year);
+    expect(contextText(body)).toContain('Current time:');
+    expect(contextText(body)).toContain(year);
+    expect(body.input.slice(1)).toEqual([
       {
         type: 'message',
         role: 'user',
@@ -285,6 +372,23 @@ describe('provider-codex.ts in a child process', () => {
     expect(instructions).toContain('Global memory: answer in English.');
   });
 
+  it('sends byte-identical instructions in runs at different times; the time and task note open the turn', async () => {
+    await start(textReply('One.'), textReply('Two.'));
+    await runAgent(place, input(server));
+    await new Promise((r) => setTimeout(r, 20));
+    await runAgent(place, input(server, { isScheduledTask: true }), {
+      TZ: 'Asia/Tokyo',
+    });
+    const [first, second] = server.requests.map((r) => r.body);
+    expect(second.instructions).toBe(first.instructions);
+    expect(contextText(second)).not.toBe(contextText(first));
+    expect(contextText(first)).not.toContain('Scheduled task');
+    expect(contextText(second)).toContain('Scheduled task');
+    expect(second.instructions).not.toContain('Scheduled');
+    // The scheduled prompt itself is passed on untouched.
+    expect(second.input[1].content[0].text).toBe('What is the dog called?');
+  });
+
   it('reassembles text cut inside UTF-8 characters, data: lines and \\r\\n', async () => {
     const pieces = ['Grüße ', '👋🏽 — ', '日本語', ' and ', 'ça va'];
     await start(
@@ -299,7 +403,7 @@ describe('provider-codex.ts in a child process', () => {
     expect(outputs.map((o) => o.result)).toEqual([pieces.join('')]);
   });
 
-  it('runs two rounds of tools and sends the results back', async () => {
+  it('runs two rounds of tools, sends the results back and keeps the note on the way out of the chat', async () => {
     await start(
       toolCallReply(
         [
@@ -315,12 +419,10 @@ describe('provider-codex.ts in a child process', () => {
     );
     const { outputs, stderr } = await runAgent(place, input(server));
 
-    // Intermediate text as it completes, the final answer last.
-    expect(outputs.map((o) => o.result)).toEqual([
-      'Let me write a note.',
-      'The note says hi.',
-    ]);
+    // A phase-less message beside a tool call is commentary: logged, not sent.
+    expect(outputs.map((o) => o.result)).toEqual(['The note says hi.']);
     expect(outputs.every((o) => o.status === 'success')).toBe(true);
+    expect(stderr).toContain('Codex (commentary): Let me write a note.');
     expect(stderr).toContain('[agent-runner] Tool call: bash');
     expect(stderr).toContain('[agent-runner] Tool call: read_file');
     expect(
@@ -330,49 +432,137 @@ describe('provider-codex.ts in a child process', () => {
     expect(server.requests).toHaveLength(3);
     const second = server.requests[1].body;
     expect(toolOutputs(second)).toEqual(['done\n[exit code 0]']);
-    const types = second.input.map((item: any) => item.type);
-    expect(types).toEqual([
-      'message',
+    expect(transcript(second)).toEqual([
+      'context',
+      'user: What is the dog called?',
       'reasoning',
-      'message',
+      'assistant (commentary): Let me write a note.',
       'function_call',
       'function_call_output',
     ]);
-    const call = second.input[3];
+    const call = second.input[4];
     expect(call.name).toBe('bash');
-    expect(second.input[4].call_id).toBe(call.call_id);
-    // Reasoning travels back encrypted within the run; server item ids do not.
-    expect(second.input[1].encrypted_content).toMatch(/^encrypted-/);
+    expect(second.input[5].call_id).toBe(call.call_id);
+    // Reasoning travels back encrypted within the turn; server item ids do not.
+    expect(second.input[2].encrypted_content).toMatch(/^encrypted-/);
     expect(second.input.some((item: any) => 'id' in item)).toBe(false);
 
     const third = server.requests[2].body;
     expect(toolOutputs(third)).toEqual(['done\n[exit code 0]', 'hi\n']);
   });
 
-  it('reports response.failed with the server message', async () => {
-    await start(failedReply('The model is overloaded', 'server_is_overloaded'));
+  it('sends only final answers to the chat, logs commentary, and replays every phase', async () => {
+    await start(
+      phasedReply({
+        commentary: 'Checking the notes first.',
+        calls: [{ name: 'bash', arguments: { command: 'echo 7' } }],
+        finalAnswer: 'Early answer: 7.',
+      }),
+      textReply('All done: 7.', { phase: 'final_answer' }),
+    );
+    const { outputs, stderr } = await runAgent(place, input(server));
+    expect(outputs.map((o) => o.result)).toEqual([
+      'Early answer: 7.',
+      'All done: 7.',
+    ]);
+    expect(stderr).toContain('Codex (commentary): Checking the notes first.');
+    const replay = transcript(server.requests[1].body);
+    expect(replay).toContain(
+      'assistant (commentary): Checking the notes first.',
+    );
+    expect(replay).toContain('assistant (final_answer): Early answer: 7.');
+    expect(server.requests.every((r) => !r.rejected)).toBe(true);
+  });
+
+  it('takes response.done as the end of a response', async () => {
+    await start(doneReply('Finished with done.'));
     const { outputs } = await runAgent(place, input(server));
+    expect(outputs).toEqual([
+      expect.objectContaining({
+        status: 'success',
+        result: 'Finished with done.',
+      }),
+    ]);
+  });
+
+  it('retries a response.failed for a rate limit or a server error', async () => {
+    await start(
+      failedReply(
+        'Rate limit reached. Please try again in 0.2s.',
+        'rate_limit_exceeded',
+      ),
+      failedReply('The server had an error', 'server_error'),
+      textReply('Third time lucky.'),
+    );
+    const { outputs, stderr } = await runAgent(place, input(server));
+    expect(outputs.map((o) => o.result)).toEqual(['Third time lucky.']);
+    expect(server.requests).toHaveLength(3);
+    expect(stderr).toContain('Codex reported rate_limit_exceeded; retrying');
+    expect(stderr).toContain('Codex reported server_error; retrying');
+  });
+
+  it('reports response.failed with the server message once the retry budget is spent', async () => {
+    await start(failedReply('The model is overloaded', 'server_is_overloaded'));
+    const { outputs } = await runAgent(place, input(server), {
+      CODEX_MAX_RETRY_WAIT_SECONDS: '0',
+    });
     expect(outputs.at(-1)).toMatchObject({ status: 'error', result: null });
     expect(outputs.at(-1)?.error).toContain(
       'The model is overloaded (server_is_overloaded)',
     );
   });
 
-  it('reports a stream that ends without response.completed', async () => {
-    await start(truncatedReply('Half an ans'));
-    const { outputs } = await runAgent(place, input(server));
+  it('gives up on a stalled stream after CODEX_STREAM_IDLE_TIMEOUT_MS and tries again', async () => {
+    await start(stallingReply('Never finish'), textReply('Second try.'));
+    const started = Date.now();
+    const { outputs, stderr } = await runAgent(place, input(server), {
+      CODEX_STREAM_IDLE_TIMEOUT_MS: '300',
+    });
+    expect(outputs.map((o) => o.result)).toEqual(['Second try.']);
+    expect(server.requests).toHaveLength(2);
+    expect(stderr).toContain('No data from Codex for 1 s');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reports a stalled stream when no retry is left', async () => {
+    await start(stallingReply('Never finish'));
+    const { outputs } = await runAgent(place, input(server), {
+      CODEX_STREAM_IDLE_TIMEOUT_MS: '200',
+      CODEX_MAX_RETRY_WAIT_SECONDS: '0',
+    });
+    expect(outputs.at(-1)?.status).toBe('error');
+    expect(outputs.at(-1)?.error).toContain('Codex sent nothing for 1 s');
+  });
+
+  it('retries a stream that ends without response.completed, and reports it when out of retries', async () => {
+    await start(truncatedReply('Half an ans'), textReply('Whole answer.'));
+    const retried = await runAgent(place, input(server));
+    expect(retried.outputs.map((o) => o.result)).toEqual(['Whole answer.']);
+
+    server.reply(truncatedReply('Half an ans'));
+    const { outputs } = await runAgent(place, input(server), {
+      CODEX_MAX_RETRY_WAIT_SECONDS: '0',
+    });
     expect(outputs.at(-1)?.status).toBe('error');
     expect(outputs.at(-1)?.error).toContain(
       'stream ended without response.completed',
     );
   });
 
-  it('reports a connection dropped mid-stream', async () => {
-    const reply = textReply('Never finished');
-    await start({ ...reply, dropAfter: 2 });
-    const { outputs } = await runAgent(place, input(server));
+  it('retries a connection dropped mid-stream, and reports it when out of retries', async () => {
+    await start(
+      { ...textReply('Never finished'), dropAfter: 2 },
+      textReply('Reconnected.'),
+    );
+    const retried = await runAgent(place, input(server));
+    expect(retried.outputs.map((o) => o.result)).toEqual(['Reconnected.']);
+    expect(retried.stderr).toContain('The connection dropped');
+
+    server.reply({ ...textReply('Never finished'), dropAfter: 2 });
+    const { outputs } = await runAgent(place, input(server), {
+      CODEX_MAX_RETRY_WAIT_SECONDS: '0',
+    });
     expect(outputs.at(-1)?.status).toBe('error');
-    expect(server.requests).toHaveLength(1);
     expect(outputs.at(-1)?.error).toContain(
       `The connection to ${server.url} dropped while Codex was answering`,
     );
@@ -401,7 +591,8 @@ describe('provider-codex.ts in a child process', () => {
     expect(stderr).toContain('Codex answered HTTP 429; retrying in 1 s');
   });
 
-  it('reports a usage limit that resets later than it is worth waiting', async () => {
+  it('reports a usage limit with its reset time from the x-codex headers, without retrying', async () => {
+    const now = Math.floor(Date.now() / 1000);
     await start(
       statusReply(
         429,
@@ -414,9 +605,9 @@ describe('provider-codex.ts in a child process', () => {
         },
         {
           'x-codex-primary-used-percent': '100',
-          'x-codex-primary-reset-after-seconds': '13873',
+          'x-codex-primary-reset-at': String(now + 13873),
           'x-codex-secondary-used-percent': '80',
-          'x-codex-secondary-reset-after-seconds': '316705',
+          'x-codex-secondary-reset-at': String(now + 316705),
         },
       ),
     );
@@ -428,11 +619,51 @@ describe('provider-codex.ts in a child process', () => {
     expect(error).toContain('AGENT_PROVIDER=claude');
   });
 
+  it('reports a usage limit that arrives as a failed event, with resets_in_seconds', async () => {
+    await start(
+      failedReply('You have hit your usage limit', 'usage_limit_reached', {
+        resets_in_seconds: 600,
+      }),
+    );
+    const { outputs } = await runAgent(place, input(server));
+    expect(server.requests).toHaveLength(1);
+    expect(outputs.at(-1)?.error).toContain('Codex usage limit reached');
+    expect(outputs.at(-1)?.error).toContain('resets in 10 min');
+  });
+
+  it('says when the plan does not include Codex, without retrying', async () => {
+    await start(
+      statusReply(429, {
+        error: { type: 'usage_not_included', message: 'Not included' },
+      }),
+    );
+    const { outputs } = await runAgent(place, input(server));
+    expect(server.requests).toHaveLength(1);
+    expect(outputs[0].error).toContain('does not include Codex');
+  });
+
+  it("reports the backend's bot protection as such, never as a model or sign-in problem", async () => {
+    await start(
+      statusReply(
+        403,
+        '<!DOCTYPE html><html><body>Just a moment...</body></html>',
+        { 'content-type': 'text/html; charset=utf-8' },
+      ),
+    );
+    const { outputs } = await runAgent(place, input(server));
+    expect(server.requests).toHaveLength(1);
+    const { error } = outputs[0];
+    expect(error).toContain("blocked by the backend's bot protection");
+    expect(error).not.toMatch(/CODEX_MODEL|CODEX_REASONING_EFFORT|codex-auth/);
+  });
+
   it("shows a 400's detail", async () => {
-    await start(statusReply(400, { detail: 'Instructions are required' }));
+    await start(statusReply(400, { detail: 'Something odd in the request' }));
     const { outputs } = await runAgent(place, input(server));
     expect(outputs[0].status).toBe('error');
-    expect(outputs[0].error).toContain('HTTP 400: Instructions are required');
+    expect(outputs[0].error).toContain(
+      'HTTP 400: Something odd in the request',
+    );
   });
 
   it('asks for the auth step when credentials are missing, without calling out', async () => {
@@ -472,7 +703,101 @@ describe('provider-codex.ts in a child process', () => {
     expect(outputs[0].error).toContain(`Could not reach Codex at ${url}`);
     expect(outputs[0].error).toContain('ECONNREFUSED');
   });
+});
 
+describe('models and efforts', () => {
+  it("uses the catalog's default model when the host sent none", async () => {
+    await start(textReply('Hello from the default.'));
+    const { outputs, stderr } = await runAgent(
+      place,
+      input(server, {}, { CODEX_MODEL: '', CODEX_REASONING_EFFORT: '' }),
+    );
+    expect(outputs.map((o) => o.result)).toEqual(['Hello from the default.']);
+    // gpt-5.7-nova needs a newer client than we announce, so sol comes first.
+    expect(server.catalogRequests[0].path).toMatch(
+      /\/backend-api\/codex\/models\?client_version=\d+\.\d+\.\d+$/,
+    );
+    expect(server.requests[0].body.model).toBe('gpt-5.6-sol');
+    expect(server.requests[0].body.reasoning).toEqual({
+      effort: 'medium',
+      summary: 'auto',
+    });
+    expect(stderr).toContain("using the catalog's default, gpt-5.6-sol");
+  });
+
+  it("sends no effort when CODEX_REASONING_EFFORT is empty, so the model's default applies", async () => {
+    await start(textReply('Default effort.'));
+    await runAgent(place, input(server, {}, { CODEX_REASONING_EFFORT: '' }));
+    expect(server.requests[0].body.reasoning).toEqual({ summary: 'auto' });
+    expect(server.catalogRequests).toHaveLength(0);
+  });
+
+  it("switches to the catalog's default once when the model is retired and was not pinned", async () => {
+    await startWithInbox(
+      textReply('Answered by sol.'),
+      textReply('Sol again.'),
+    );
+    server.retire('gpt-5.6-terra');
+    const handle = startAgent(
+      place,
+      input(server, {}, { CODEX_REASONING_EFFORT: 'max' }),
+    );
+    await handle.waitForOutputs(1);
+    sendMessage(place, 'And again?');
+    await handle.waitForOutputs(2);
+    fs.writeFileSync(path.join(place.inbox, '_close'), '');
+    const { outputs, stderr } = await handle.done;
+
+    expect(outputs.map((o) => o.result)).toEqual([
+      'Answered by sol.',
+      'Sol again.',
+    ]);
+    const [refused, retried, followUp] = server.requests;
+    expect(refused.rejected?.status).toBe(400);
+    expect(refused.rejected?.body).toEqual({
+      detail:
+        "The 'gpt-5.6-terra' model is not supported when using Codex with a ChatGPT account.",
+    });
+    expect(retried.body.model).toBe('gpt-5.6-sol');
+    expect(retried.body.reasoning.effort).toBe('medium');
+    // The switch holds for the rest of the session.
+    expect(followUp.body.model).toBe('gpt-5.6-sol');
+    expect(server.requests).toHaveLength(3);
+    expect(server.catalogRequests).toHaveLength(1);
+    expect(stderr).toContain("switching to the catalog's default gpt-5.6-sol");
+  });
+
+  it('names the models to choose from when the rejected model was pinned in .env', async () => {
+    await start(textReply('never sent'));
+    const { outputs } = await runAgent(
+      place,
+      input(server, {}, { CODEX_MODEL: 'gpt-5.6', CODEX_MODEL_PINNED: '1' }),
+    );
+    expect(server.requests).toHaveLength(1);
+    const { error } = outputs.at(-1)!;
+    expect(error).toContain('gpt-5.6');
+    expect(error).toContain(
+      'Models your ChatGPT account can use: gpt-5.6-sol, gpt-5.6-terra, gpt-5.6-luna.',
+    );
+    expect(error).toContain('CODEX_MODEL in .env');
+  });
+
+  it('names the efforts the model offers when the backend refuses ours', async () => {
+    await start(textReply('never sent'));
+    const { outputs } = await runAgent(
+      place,
+      input(server, {}, { CODEX_REASONING_EFFORT: 'ultra' }),
+    );
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0].rejected?.status).toBe(400);
+    const { error } = outputs.at(-1)!;
+    expect(error).toContain('"ultra" is not offered for gpt-5.6-terra');
+    expect(error).toContain('low, medium, high, xhigh, max');
+    expect(error).toContain('CODEX_REASONING_EFFORT');
+  });
+});
+
+describe('tools', () => {
   it('never lets a path from the model reach a shell, nor leave the workspace', async () => {
     const canary = path.join(
       os.tmpdir(),
@@ -573,8 +898,10 @@ describe('provider-codex.ts in a child process', () => {
     expect(outputs.at(-1)?.status).toBe('error');
     expect(outputs.at(-1)?.error).toContain('after 20 rounds');
   });
+});
 
-  it('remembers the conversation of a session across runs', async () => {
+describe('conversation memory', () => {
+  it('remembers the conversation of a session across runs, phases included', async () => {
     await start(
       toolCallReply([{ name: 'bash', arguments: { command: 'echo 42' } }]),
       textReply('Noted: your number is 42.'),
@@ -585,14 +912,11 @@ describe('provider-codex.ts in a child process', () => {
       input(server, { prompt: 'My number is 42.' }),
     );
     const sessionId = first.outputs.at(-1)?.newSessionId;
-    expect(sessionId).toBeTruthy();
+    expect(sessionId).toMatch(/^codex:[0-9a-f-]{36}$/);
 
-    const saved = fs.readFileSync(
-      path.join(place.sessionsDir, `${sessionId!.slice('codex:'.length)}.json`),
-      'utf-8',
-    );
+    const saved = fs.readFileSync(sessionFile(place, sessionId!), 'utf-8');
     expect(saved).toContain('My number is 42.');
-    // Encrypted reasoning only serves the run that produced it.
+    // Encrypted reasoning only serves the turn that produced it.
     expect(saved).not.toContain('encrypted');
 
     const second = await runAgent(
@@ -604,19 +928,252 @@ describe('provider-codex.ts in a child process', () => {
     expect(second.stderr).toContain(`session ${sessionId} (1 earlier turns)`);
 
     const request = server.requests[2];
-    expect(sessionId).toMatch(/^codex:[0-9a-f-]{36}$/);
     expect(request.headers.session_id).toBe(sessionId!.slice('codex:'.length));
-    const replay = request.body.input.map((item: any) =>
-      item.type === 'message'
-        ? `${item.role}: ${item.content[0].text}`
-        : item.type,
-    );
-    expect(replay).toEqual([
+    expect(transcript(request.body)).toEqual([
+      'context',
       'user: My number is 42.',
       'function_call',
       'function_call_output',
-      'assistant: Noted: your number is 42.',
+      'assistant (final_answer): Noted: your number is 42.',
+      'context',
       'user: What is my number?',
     ]);
+  });
+
+  it('drops the oldest turns and tries once more when the context is too long', async () => {
+    place = makePlace();
+    const sessionId = 'codex:7c1e4a52-3d7b-4f39-9a51-0f6a2b8c9d10';
+    // Saved before phases were kept: replayed with one all the same.
+    const turn = (n: number) => [
+      {
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_text', text: `question ${n} ${'x'.repeat(200)}` },
+        ],
+      },
+      {
+        type: 'message',
+        role: 'assistant',
+        id: `msg_${n}`,
+        content: [{ type: 'output_text', text: `answer ${n}` }],
+      },
+    ];
+    fs.mkdirSync(place.sessionsDir, { recursive: true });
+    fs.writeFileSync(
+      sessionFile(place, sessionId),
+      JSON.stringify({
+        version: 1,
+        sessionId,
+        turns: [turn(1), turn(2), turn(3)],
+      }),
+    );
+    server = await startFakeResponsesServer([
+      failedReply(
+        'Your input exceeds the context window of this model.',
+        'context_length_exceeded',
+      ),
+      textReply('Fits now.'),
+      failedReply(
+        'Your input exceeds the context window of this model.',
+        'context_length_exceeded',
+      ),
+      failedReply(
+        'Your input exceeds the context window of this model.',
+        'context_length_exceeded',
+      ),
+    ]);
+    const { outputs, stderr } = await runAgent(
+      place,
+      input(server, { sessionId }),
+    );
+    expect(outputs.map((o) => o.result)).toEqual(['Fits now.']);
+    const [tooLong, trimmed] = server.requests.map((r) => transcript(r.body));
+    expect(tooLong.slice(0, 6)).toEqual([
+      expect.stringMatching(/^user: question 1/),
+      'assistant (final_answer): answer 1',
+      expect.stringMatching(/^user: question 2/),
+      'assistant (final_answer): answer 2',
+      expect.stringMatching(/^user: question 3/),
+      'assistant (final_answer): answer 3',
+    ]);
+    expect(trimmed.join('\n')).not.toMatch(/question [12]/);
+    expect(trimmed.join('\n')).toContain('question 3');
+    expect(stderr).toContain('dropped the oldest turns');
+    expect(
+      fs.readFileSync(sessionFile(place, sessionId), 'utf-8'),
+    ).not.toContain('question 1');
+
+    // Only once per turn: a second overflow is reported.
+    const again = await runAgent(place, input(server, { sessionId }));
+    expect(server.requests).toHaveLength(4);
+    expect(again.outputs.at(-1)?.status).toBe('error');
+    expect(again.outputs.at(-1)?.error).toContain('context_length_exceeded');
+  });
+});
+
+describe('follow-up messages in one session', () => {
+  it('answers a follow-up that arrived during a tool round in the same turn', async () => {
+    const gate = createGate();
+    await startWithInbox(
+      toolCallReply([{ name: 'bash', arguments: { command: 'echo rex' } }], {
+        waitFor: gate.promise,
+      }),
+      textReply('Rex, and the cat is Tom.'),
+    );
+    const handle = startAgent(place, input(server), {
+      CODEX_IDLE_TIMEOUT_MS: '300',
+    });
+    await server.nextRequest();
+    const name = sendMessage(place, 'And what is the cat called?');
+    gate.open();
+    const { outputs, code } = await handle.done;
+
+    expect(code).toBe(0);
+    expect(outputs.map((o) => o.result)).toEqual(['Rex, and the cat is Tom.']);
+    expect(server.requests).toHaveLength(2);
+    expect(transcript(server.requests[1].body).slice(-3)).toEqual([
+      'function_call',
+      'function_call_output',
+      'user: And what is the cat called?',
+    ]);
+    expect(fs.existsSync(path.join(place.inbox, name))).toBe(false);
+  });
+
+  it('starts a new turn with the history for a follow-up after the answer, until _close', async () => {
+    await startWithInbox(textReply('Rex.'), textReply('He is 4.'));
+    // A _close left by an earlier container must not end this one.
+    fs.writeFileSync(path.join(place.inbox, '_close'), '');
+    const handle = startAgent(place, input(server), {
+      CODEX_IDLE_TIMEOUT_MS: '20000',
+    });
+    await handle.waitForOutputs(1);
+    sendMessage(place, 'How old is he?');
+    await handle.waitForOutputs(2);
+    const closedAt = Date.now();
+    fs.writeFileSync(path.join(place.inbox, '_close'), '');
+    const { outputs, stderr, code } = await handle.done;
+
+    expect(code).toBe(0);
+    expect(Date.now() - closedAt).toBeLessThan(5000);
+    expect(stderr).toContain('Removed a stale _close');
+    expect(stderr).toContain('The host closed the session');
+    expect(outputs.map((o) => o.result)).toEqual(['Rex.', 'He is 4.']);
+    expect(new Set(outputs.map((o) => o.newSessionId)).size).toBe(1);
+    expect(transcript(server.requests[1].body)).toEqual([
+      'context',
+      'user: What is the dog called?',
+      'assistant (final_answer): Rex.',
+      'context',
+      'user: How old is he?',
+    ]);
+    const saved = JSON.parse(
+      fs.readFileSync(sessionFile(place, outputs[0].newSessionId!), 'utf-8'),
+    );
+    expect(saved.turns).toHaveLength(2);
+    expect(fs.existsSync(path.join(place.inbox, '_close'))).toBe(false);
+  });
+
+  it('takes messages waiting at the start into the first prompt, skipping .tmp and unreadable files', async () => {
+    await startWithInbox(textReply('Both seen.'));
+    sendMessage(place, 'Also: the cat is Tom.');
+    fs.writeFileSync(path.join(place.inbox, '9-half.json.tmp'), '{"type":');
+    fs.writeFileSync(path.join(place.inbox, '1-bad.json'), 'not json');
+    const { outputs, stderr } = await runAgent(place, input(server), {
+      CODEX_IDLE_TIMEOUT_MS: '200',
+    });
+    expect(outputs.map((o) => o.result)).toEqual(['Both seen.']);
+    expect(server.requests[0].body.input[1].content[0].text).toBe(
+      'What is the dog called?\nAlso: the cat is Tom.',
+    );
+    expect(stderr).toContain('Skipping input file 1-bad.json');
+    expect(fs.readdirSync(place.inbox).sort()).toEqual([
+      '1-bad.json',
+      '9-half.json.tmp',
+    ]);
+  });
+
+  it('answers messages still waiting when _close comes, then ends', async () => {
+    await startWithInbox(textReply('First.'), textReply('Second.'));
+    const handle = startAgent(place, input(server), {
+      CODEX_IDLE_TIMEOUT_MS: '20000',
+    });
+    await handle.waitForOutputs(1);
+    // Both at once: the message was written before _close, so it is answered.
+    sendMessage(place, 'One more thing.');
+    fs.writeFileSync(path.join(place.inbox, '_close'), '');
+    const { outputs, code } = await handle.done;
+    expect(code).toBe(0);
+    expect(outputs.map((o) => o.result)).toEqual(['First.', 'Second.']);
+  });
+
+  it('ends the session when no message comes within CODEX_IDLE_TIMEOUT_MS', async () => {
+    await startWithInbox(textReply('Alone.'));
+    const started = Date.now();
+    const { outputs, stderr, code } = await runAgent(place, input(server), {
+      CODEX_IDLE_TIMEOUT_MS: '300',
+    });
+    expect(code).toBe(0);
+    expect(outputs.map((o) => o.result)).toEqual(['Alone.']);
+    expect(stderr).toContain('No message came within CODEX_IDLE_TIMEOUT_MS');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('leaves unread messages for the next container after a fatal error', async () => {
+    const gate = createGate();
+    await startWithInbox({
+      ...statusReply(401, { detail: 'Token revoked' }),
+      waitFor: gate.promise,
+    });
+    const waiting = sendMessage(place, 'Sent before the container was up.');
+    const handle = startAgent(place, input(server));
+    await server.nextRequest();
+    const during = sendMessage(place, 'Sent while Codex was busy.');
+    gate.open();
+    const { outputs, code } = await handle.done;
+
+    expect(code).toBe(0);
+    expect(outputs.at(-1)?.status).toBe('error');
+    expect(outputs.at(-1)?.error).toContain('HTTP 401');
+    // The one taken into the failed prompt is handed back under its own name.
+    expect(fs.readdirSync(place.inbox).sort()).toEqual(
+      [waiting, during].sort(),
+    );
+    const back = JSON.parse(
+      fs.readFileSync(path.join(place.inbox, waiting), 'utf-8'),
+    );
+    expect(back).toEqual({
+      type: 'message',
+      text: 'Sent before the container was up.',
+    });
+  });
+});
+
+describe('the strict fake backend', () => {
+  it("refuses Node's default client with the bot-protection page", async () => {
+    await start();
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer x',
+        'chatgpt-account-id': 'a',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('refuses a catalog request without a client version', async () => {
+    await start();
+    const response = await fetch(server.url.replace(/responses$/, 'models'), {
+      headers: {
+        authorization: 'Bearer x',
+        'chatgpt-account-id': 'a',
+        'user-agent': 'test/1.0',
+      },
+    });
+    expect(response.status).toBe(400);
   });
 });

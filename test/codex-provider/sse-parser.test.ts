@@ -1,18 +1,25 @@
 /**
- * The pure pieces of provider-codex.ts, imported directly: the SSE parser fed
- * every possible chunking, the session trimming and the workspace fence.
+ * The pure pieces of the container provider, imported directly: the SSE parser
+ * fed every possible chunking, the session trimming, the workspace fence, and
+ * how phases are given to assistant messages that came without one.
  */
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
 
+import { resolveInside } from '../../templates/plugins/codex/container/provider-codex/files.ts';
+import {
+  restoreTurn,
+  settlePhases,
+  assistantMessage,
+  type InputItem,
+} from '../../templates/plugins/codex/container/provider-codex/items.ts';
+import { trimTurns } from '../../templates/plugins/codex/container/provider-codex/session.ts';
 import {
   createSseParser,
-  resolveInside,
-  trimTurns,
   type SseMessage,
-} from '../../templates/plugins/codex/provider-codex.ts';
+} from '../../templates/plugins/codex/container/provider-codex/sse.ts';
 import {
   awkwardCuts,
   encodeEvent,
@@ -119,5 +126,63 @@ describe('resolveInside', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('phases', () => {
+  const call: InputItem = {
+    type: 'function_call',
+    call_id: 'c1',
+    name: 'bash',
+    arguments: '{}',
+  };
+
+  it('makes a phase-less message commentary beside a tool call, else the answer', () => {
+    const withCall = [assistantMessage('Looking.'), call];
+    settlePhases(withCall);
+    expect(withCall[0]).toMatchObject({ phase: 'commentary' });
+
+    const alone = [
+      assistantMessage('Done.'),
+      assistantMessage('Sure.', 'commentary'),
+    ];
+    settlePhases(alone);
+    expect(alone.map((item: any) => item.phase)).toEqual([
+      'final_answer',
+      'commentary',
+    ]);
+  });
+
+  it('rebuilds saved turns without ids, giving old messages a phase', () => {
+    const restored = restoreTurn([
+      {
+        type: 'message',
+        role: 'user',
+        id: 'u1',
+        content: [{ type: 'input_text', text: 'Hi' }],
+      },
+      {
+        type: 'message',
+        role: 'assistant',
+        id: 'm1',
+        content: [{ type: 'output_text', text: 'On it.' }],
+      },
+      { ...call, id: 'fc1' },
+      { type: 'function_call_output', call_id: 'c1', output: 'ok' },
+      {
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Done.' }],
+      },
+      { type: 'reasoning', summary: [], encrypted_content: 'x' },
+    ]);
+    expect(JSON.stringify(restored)).not.toContain('"id"');
+    expect(restored.map((item: any) => item.phase ?? item.type)).toEqual([
+      'message',
+      'commentary',
+      'function_call',
+      'function_call_output',
+      'final_answer',
+    ]);
   });
 });

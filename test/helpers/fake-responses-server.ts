@@ -1,48 +1,29 @@
 /**
- * A real HTTP server on 127.0.0.1 that answers like the Codex Responses endpoint.
+ * A real HTTP server on 127.0.0.1 that answers like the ChatGPT Codex backend,
+ * and as strictly.
  *
- * Each POST takes the next scripted reply: an SSE stream of Responses API events
- * (optionally cut at awkward byte boundaries, or cut short), or a plain status
- * with a JSON body. Every request is recorded so tests can check what was sent.
+ * POST .../responses takes the next scripted reply (fake-responses-events.ts),
+ * but only for a request the real service would accept: a User-Agent that is
+ * not Node's default, a Bearer token and an account id, a model the catalog
+ * has, an effort that model lists, `store: false`, instructions, an input list
+ * without item ids, a phase on every assistant message. Anything else gets the
+ * real service's refusal, and no scripted reply is used up.
+ *
+ * GET .../models?client_version=x.y.z serves the model catalog (configurable),
+ * without the models whose minimal client version is newer.
+ *
+ * Every request is recorded so tests can check what was sent.
  */
 import http from 'http';
 import type { AddressInfo } from 'net';
 
-export interface SseEvent {
-  /** The `event:` name; the JSON payload carries the same value as `type`. */
-  type: string;
-  data: Record<string, unknown>;
-}
+import {
+  type Reply,
+  type SseEvent,
+  type StreamReply,
+} from './fake-responses-events.js';
 
-export interface StreamReply {
-  kind: 'stream';
-  events: SseEvent[];
-  /**
-   * How the bytes are written: 'whole' in one write, 'awkward' cut inside every
-   * multi-byte UTF-8 character, inside every `data:` field name and between
-   * every \r and \n.
-   */
-  split?: 'whole' | 'awkward';
-  lineEnding?: '\n' | '\r\n';
-  /** Spread each payload over several `data:` lines. */
-  multilineData?: boolean;
-  /** Put `: comment` lines and an unknown event between the real ones. */
-  noise?: boolean;
-  /** End the body cleanly after this many events (no response.completed). */
-  endAfter?: number;
-  /** Destroy the connection after this many events. */
-  dropAfter?: number;
-  headers?: Record<string, string>;
-}
-
-export interface StatusReply {
-  kind: 'status';
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
-
-export type Reply = StreamReply | StatusReply;
+export * from './fake-responses-events.js';
 
 export interface RecordedRequest {
   method: string;
@@ -51,54 +32,284 @@ export interface RecordedRequest {
   /** The parsed JSON body (undefined when it was not JSON). */
   body: any;
   rawBody: string;
+  /** Set when the server refused the request itself, before any scripted reply. */
+  rejected?: { status: number; body: unknown };
+}
+
+/** A catalog entry as the backend serves it. */
+export interface CatalogEntry {
+  slug: string;
+  display_name: string;
+  description: string;
+  visibility: 'list' | 'hide';
+  priority: number;
+  default_reasoning_level: string;
+  supported_reasoning_levels: { effort: string; description: string }[];
+  minimal_client_version: [number, number, number];
+  supported_in_api: boolean;
+}
+
+export function catalogEntry(
+  slug: string,
+  options: {
+    priority: number;
+    efforts: string[];
+    defaultEffort?: string;
+    visibility?: 'list' | 'hide';
+    minimalClientVersion?: [number, number, number];
+  },
+): CatalogEntry {
+  return {
+    slug,
+    display_name: slug,
+    description: `The ${slug} model.`,
+    visibility: options.visibility ?? 'list',
+    priority: options.priority,
+    default_reasoning_level: options.defaultEffort ?? 'medium',
+    supported_reasoning_levels: options.efforts.map((effort) => ({
+      effort,
+      description: `${effort} reasoning`,
+    })),
+    minimal_client_version: options.minimalClientVersion ?? [0, 120, 0],
+    supported_in_api: true,
+  };
+}
+
+const EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'];
+
+/** Made-up models of the shape the real catalog has; none of them is real. */
+export const DEFAULT_CATALOG: CatalogEntry[] = [
+  catalogEntry('gpt-5.6-sol', {
+    priority: 1,
+    efforts: [...EFFORTS, 'ultra'],
+    minimalClientVersion: [0, 128, 0],
+  }),
+  catalogEntry('gpt-5.6-terra', {
+    priority: 2,
+    efforts: EFFORTS,
+    minimalClientVersion: [0, 128, 0],
+  }),
+  catalogEntry('gpt-5.6-luna', {
+    priority: 3,
+    efforts: EFFORTS,
+    defaultEffort: 'low',
+  }),
+  catalogEntry('gpt-5.6-aux', {
+    priority: 9,
+    efforts: ['low', 'medium'],
+    defaultEffort: 'low',
+    visibility: 'hide',
+  }),
+  // Newer than the client versions tests send: never listed to them.
+  catalogEntry('gpt-5.7-nova', {
+    priority: 0,
+    efforts: EFFORTS,
+    minimalClientVersion: [0, 999, 0],
+  }),
+];
+
+export interface FakeServerOptions {
+  catalog?: CatalogEntry[];
+  /** Models the backend no longer serves: gone from the catalog, refused by POST. */
+  retired?: string[];
 }
 
 export interface FakeResponsesServer {
   /** Full URL of the responses endpoint, for CODEX_API_URL. */
   url: string;
+  /** Every POST to the responses endpoint, refused ones too. */
   requests: RecordedRequest[];
+  /** Every GET of the model catalog. */
+  catalogRequests: RecordedRequest[];
   /** Queue more replies. */
   reply(...replies: Reply[]): void;
+  /** The next POST not yet awaited this way, in arrival order. */
+  nextRequest(): Promise<RecordedRequest>;
+  setCatalog(models: CatalogEntry[]): void;
+  retire(...slugs: string[]): void;
   close(): Promise<void>;
+}
+
+interface ServerState {
+  queue: Reply[];
+  catalog: CatalogEntry[];
+  retired: Set<string>;
+}
+
+type Verdict = { status: number; body: unknown; html?: boolean } | undefined;
+
+const BOT_PAGE =
+  '<!DOCTYPE html><html><head><title>Just a moment...</title></head>' +
+  '<body>Enable JavaScript and cookies to continue</body></html>';
+
+/** Node's fetch says `node` (older: `undici`); the backend blocks those. */
+function checkClient(headers: http.IncomingHttpHeaders): Verdict {
+  const agent = (headers['user-agent'] ?? '').trim();
+  if (!agent || /^(node|undici)(\/|\s|$)/i.test(agent)) {
+    return { status: 403, body: BOT_PAGE, html: true };
+  }
+  const auth = headers.authorization ?? '';
+  if (!/^Bearer \S+/.test(auth) || !headers['chatgpt-account-id']) {
+    return { status: 401, body: { detail: 'Unauthorized' } };
+  }
+  return undefined;
+}
+
+function parseVersion(value: string | null): number[] | undefined {
+  if (!value || !/^\d+\.\d+\.\d+$/.test(value)) return undefined;
+  return value.split('.').map(Number);
+}
+
+function versionAtLeast(have: number[], need: number[]): boolean {
+  for (let i = 0; i < 3; i++) {
+    if (have[i] !== need[i]) return have[i] > need[i];
+  }
+  return true;
+}
+
+function serveCatalog(state: ServerState, url: URL): NonNullable<Verdict> {
+  const version = parseVersion(url.searchParams.get('client_version'));
+  if (!version) {
+    return { status: 400, body: { detail: 'client_version is required' } };
+  }
+  const models = state.catalog.filter(
+    (model) =>
+      !state.retired.has(model.slug) &&
+      versionAtLeast(version, model.minimal_client_version),
+  );
+  return { status: 200, body: { models } };
+}
+
+function refuse(detail: string): Verdict {
+  return { status: 400, body: { detail } };
+}
+
+function checkShape(body: any): Verdict {
+  if (!body || typeof body !== 'object') return refuse('Invalid JSON body');
+  if (body.store !== false) return refuse('Store must be set to false');
+  if (typeof body.instructions !== 'string' || !body.instructions) {
+    return refuse('Instructions are required');
+  }
+  if (!Array.isArray(body.input)) return refuse('Input must be a list');
+  for (const item of body.input) {
+    if (item && typeof item === 'object' && 'id' in item) {
+      return refuse(
+        `Item with id '${item.id}' not found. Items are not persisted when \`store\` is set to false.`,
+      );
+    }
+    if (item?.type === 'message' && item.role === 'assistant' && !item.phase) {
+      return refuse('Assistant messages must carry a phase');
+    }
+  }
+  return undefined;
+}
+
+function checkModel(state: ServerState, body: any): Verdict {
+  const model = state.catalog.find(
+    (entry) => entry.slug === body.model && !state.retired.has(entry.slug),
+  );
+  if (!model) {
+    return refuse(
+      `The '${body.model}' model is not supported when using Codex with a ChatGPT account.`,
+    );
+  }
+  const effort = body.reasoning?.effort;
+  const efforts = model.supported_reasoning_levels.map((level) => level.effort);
+  if (effort !== undefined && !efforts.includes(effort)) {
+    const listed = efforts.map((e) => `'${e}'`).join(', ');
+    return {
+      status: 400,
+      body: {
+        error: {
+          message: `Unsupported value: 'reasoning.effort' does not support '${effort}' with this model. Supported values are: ${listed}.`,
+          type: 'invalid_request_error',
+          param: 'reasoning.effort',
+          code: 'unsupported_value',
+        },
+      },
+    };
+  }
+  return undefined;
+}
+
+function judgeResponsesRequest(
+  state: ServerState,
+  request: RecordedRequest,
+): Verdict {
+  return (
+    checkClient(request.headers) ??
+    checkShape(request.body) ??
+    checkModel(state, request.body)
+  );
+}
+
+function send(res: http.ServerResponse, verdict: NonNullable<Verdict>): void {
+  const text =
+    typeof verdict.body === 'string'
+      ? verdict.body
+      : JSON.stringify(verdict.body);
+  res.writeHead(verdict.status, {
+    'content-type': verdict.html
+      ? 'text/html; charset=utf-8'
+      : 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function readRequest(
+  req: http.IncomingMessage,
+): Promise<RecordedRequest> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const rawBody = Buffer.concat(chunks).toString('utf-8');
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    body = undefined;
+  }
+  return {
+    method: req.method ?? '',
+    path: req.url ?? '',
+    headers: req.headers,
+    body,
+    rawBody,
+  };
 }
 
 export async function startFakeResponsesServer(
   replies: Reply[] = [],
+  options: FakeServerOptions = {},
 ): Promise<FakeResponsesServer> {
-  const queue = [...replies];
+  const state: ServerState = {
+    queue: [...replies],
+    catalog: options.catalog ?? DEFAULT_CATALOG,
+    retired: new Set(options.retired ?? []),
+  };
   const requests: RecordedRequest[] = [];
+  const catalogRequests: RecordedRequest[] = [];
+  const arrivals = new Arrivals(requests);
   const sockets = new Set<import('net').Socket>();
 
   const server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf-8');
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      body = undefined;
+    const request = await readRequest(req);
+    const url = new URL(request.path, 'http://localhost');
+    if (request.method === 'GET' && url.pathname.endsWith('/models')) {
+      catalogRequests.push(request);
+      return send(
+        res,
+        checkClient(request.headers) ?? serveCatalog(state, url),
+      );
     }
-    requests.push({
-      method: req.method ?? '',
-      path: req.url ?? '',
-      headers: req.headers,
-      body,
-      rawBody,
-    });
-
-    const next = queue.shift();
-    if (!next) {
-      sendJson(res, 500, {
-        detail: `fake server: no scripted reply for request ${requests.length}`,
-      });
-      return;
+    requests.push(request);
+    arrivals.notify();
+    const verdict = judgeResponsesRequest(state, request);
+    if (verdict) {
+      request.rejected = { status: verdict.status, body: verdict.body };
+      return send(res, verdict);
     }
-    if (next.kind === 'status') {
-      sendJson(res, next.status, next.body ?? {}, next.headers);
-      return;
-    }
-    await sendStream(res, next);
+    await answer(res, state.queue.shift(), requests.length);
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -111,7 +322,11 @@ export async function startFakeResponsesServer(
   return {
     url: `http://127.0.0.1:${port}/backend-api/codex/responses`,
     requests,
-    reply: (...more) => queue.push(...more),
+    catalogRequests,
+    reply: (...more) => state.queue.push(...more),
+    nextRequest: () => arrivals.next(),
+    setCatalog: (models) => (state.catalog = models),
+    retire: (...slugs) => slugs.forEach((slug) => state.retired.add(slug)),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -120,19 +335,54 @@ export async function startFakeResponsesServer(
   };
 }
 
-function sendJson(
+/** Hands out recorded requests one by one, waiting for those not yet in. */
+class Arrivals {
+  private taken = 0;
+  private waiting: (() => void)[] = [];
+
+  constructor(private readonly requests: RecordedRequest[]) {}
+
+  notify(): void {
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  async next(): Promise<RecordedRequest> {
+    const index = this.taken++;
+    while (this.requests.length <= index) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    return this.requests[index];
+  }
+}
+
+async function answer(
   res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+  next: Reply | undefined,
+  count: number,
+): Promise<void> {
+  if (!next) {
+    return send(res, {
+      status: 500,
+      body: { detail: `fake server: no scripted reply for request ${count}` },
+    });
+  }
+  await next.waitFor;
+  // The client may have given up while the reply was held.
+  if (res.destroyed) return;
+  if (next.kind === 'status') {
+    const text =
+      typeof next.body === 'string'
+        ? next.body
+        : JSON.stringify(next.body ?? {});
+    res.writeHead(next.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...next.headers,
+    });
+    res.end(text);
+    return;
+  }
+  await sendStream(res, next);
 }
 
 async function sendStream(
@@ -146,7 +396,7 @@ async function sendStream(
   });
   const eol = reply.lineEnding ?? '\n';
   let events = reply.events;
-  const stopAt = reply.dropAfter ?? reply.endAfter;
+  const stopAt = reply.dropAfter ?? reply.endAfter ?? reply.stallAfter;
   if (stopAt !== undefined) events = events.slice(0, stopAt);
 
   let text = '';
@@ -164,6 +414,11 @@ async function sendStream(
     res.write(piece);
     // A pause lets each piece reach the client as its own chunk.
     if (pieces.length > 1) await new Promise((r) => setTimeout(r, 1));
+  }
+  if (reply.stallAfter !== undefined) {
+    // Silence until the client gives up (or the server closes).
+    await new Promise((resolve) => res.on('close', resolve));
+    return;
   }
   if (reply.dropAfter !== undefined) {
     // Let the client see the headers and events first, so the cut comes mid-body.
@@ -218,185 +473,4 @@ function cutAwkwardly(bytes: Buffer): Buffer[] {
   }
   pieces.push(bytes.subarray(start));
   return pieces;
-}
-
-// ---- Scripted turns ------------------------------------------------------
-
-let counter = 0;
-const nextId = (prefix: string) => `${prefix}_${++counter}`;
-
-function created(responseId: string): SseEvent {
-  return {
-    type: 'response.created',
-    data: { response: { id: responseId, status: 'in_progress', output: [] } },
-  };
-}
-
-function completed(responseId: string): SseEvent {
-  return {
-    type: 'response.completed',
-    data: {
-      response: {
-        id: responseId,
-        status: 'completed',
-        output: [],
-        usage: { input_tokens: 42, output_tokens: 7, total_tokens: 49 },
-      },
-    },
-  };
-}
-
-/** Events for one assistant message, streamed in the given pieces. */
-export function messageEvents(pieces: string[], outputIndex = 0): SseEvent[] {
-  const id = nextId('msg');
-  const text = pieces.join('');
-  const item = { id, type: 'message', role: 'assistant' };
-  return [
-    {
-      type: 'response.output_item.added',
-      data: {
-        output_index: outputIndex,
-        item: { ...item, status: 'in_progress', content: [] },
-      },
-    },
-    ...pieces.map((delta) => ({
-      type: 'response.output_text.delta',
-      data: { item_id: id, output_index: outputIndex, content_index: 0, delta },
-    })),
-    {
-      type: 'response.output_text.done',
-      data: { item_id: id, output_index: outputIndex, content_index: 0, text },
-    },
-    {
-      type: 'response.output_item.done',
-      data: {
-        output_index: outputIndex,
-        item: {
-          ...item,
-          status: 'completed',
-          content: [{ type: 'output_text', text, annotations: [] }],
-        },
-      },
-    },
-  ];
-}
-
-export function reasoningEvents(summary: string, outputIndex = 0): SseEvent[] {
-  return [
-    {
-      type: 'response.output_item.done',
-      data: {
-        output_index: outputIndex,
-        item: {
-          id: nextId('rs'),
-          type: 'reasoning',
-          summary: [{ type: 'summary_text', text: summary }],
-          encrypted_content: `encrypted-${summary.length}`,
-        },
-      },
-    },
-  ];
-}
-
-export interface ScriptedCall {
-  name: string;
-  arguments: Record<string, unknown>;
-  callId?: string;
-}
-
-export function functionCallEvents(
-  call: ScriptedCall,
-  outputIndex = 0,
-): SseEvent[] {
-  const id = nextId('fc');
-  const args = JSON.stringify(call.arguments);
-  const item = {
-    id,
-    type: 'function_call',
-    call_id: call.callId ?? nextId('call'),
-    name: call.name,
-  };
-  return [
-    {
-      type: 'response.output_item.added',
-      data: {
-        output_index: outputIndex,
-        item: { ...item, status: 'in_progress', arguments: '' },
-      },
-    },
-    {
-      type: 'response.function_call_arguments.delta',
-      data: { item_id: id, output_index: outputIndex, delta: args },
-    },
-    {
-      type: 'response.output_item.done',
-      data: {
-        output_index: outputIndex,
-        item: { ...item, status: 'completed', arguments: args },
-      },
-    },
-  ];
-}
-
-/** A whole response: created, the given output events, completed. */
-export function responseEvents(...outputs: SseEvent[][]): SseEvent[] {
-  const id = nextId('resp');
-  return [created(id), ...outputs.flat(), completed(id)];
-}
-
-export function textReply(
-  text: string | string[],
-  options: Omit<StreamReply, 'kind' | 'events'> = {},
-): StreamReply {
-  const pieces = Array.isArray(text) ? text : [text];
-  return {
-    kind: 'stream',
-    events: responseEvents(messageEvents(pieces)),
-    ...options,
-  };
-}
-
-export function toolCallReply(
-  calls: ScriptedCall[],
-  options: { text?: string } = {},
-): StreamReply {
-  const outputs: SseEvent[][] = [reasoningEvents('Thinking about tools')];
-  if (options.text) outputs.push(messageEvents([options.text], 1));
-  calls.forEach((call, i) =>
-    outputs.push(functionCallEvents(call, outputs.length + i)),
-  );
-  return { kind: 'stream', events: responseEvents(...outputs) };
-}
-
-export function failedReply(
-  message: string,
-  code = 'server_error',
-): StreamReply {
-  const id = nextId('resp');
-  return {
-    kind: 'stream',
-    events: [
-      created(id),
-      {
-        type: 'response.failed',
-        data: {
-          response: { id, status: 'failed', error: { code, message } },
-        },
-      },
-    ],
-  };
-}
-
-/** A reply whose body ends (cleanly) before response.completed. */
-export function truncatedReply(text: string): StreamReply {
-  const events = responseEvents(messageEvents([text]));
-  return { kind: 'stream', events, endAfter: events.length - 1 };
-}
-
-export function statusReply(
-  status: number,
-  body: unknown,
-  headers?: Record<string, string>,
-): StatusReply {
-  return { kind: 'status', status, body, headers };
 }

@@ -31,5 +31,9 @@ export interface ProviderPlugin {
   getSecrets(): Promise<Record<string, string>>;
   isAuthenticated(): Promise<boolean>;
   setup(options?: ProviderSetupOptions): Promise<void>;
+  /**
+   * Folder in this plugin copied into the agent runner's src folder on every
+   * run; its top holds provider-<name>.ts. See src/provider-plugin.ts.
+   */
   containerProvider: string;
 }
