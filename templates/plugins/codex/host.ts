@@ -1,106 +1,166 @@
 /**
- * Host side of the Codex provider: signs in with a ChatGPT account (codex-oauth)
- * and hands the container a fresh access token plus the settings from .env.
+ * Host side of the Codex provider: signs in with a ChatGPT account (codex-oauth),
+ * keeps the backend's model catalog, and hands each container run a fresh access
+ * token with the model and reasoning effort to use.
  *
- * The container side is provider-codex.ts, copied next to the agent runner.
+ * The refresh token never reaches a container: the token file lives outside the
+ * checkout (which the main group's container can read), and a run gets only the
+ * short-lived access token and the account id.
+ *
+ * The container side is in container/ (provider-codex.ts and provider-codex/).
  */
-import path from 'path';
-
 import { CodexAuth, CodexAuthError } from 'codex-oauth';
 
+import {
+  defaultModel,
+  visibleModels,
+} from './container/provider-codex/catalog.js';
+import {
+  clientVersion,
+  type CodexCredentials,
+} from './container/provider-codex/identity.js';
+import { runLiveCheck, type LiveCheckResult } from './lib/live-check.js';
+import {
+  loadCatalog,
+  resolveModel,
+  type CatalogSource,
+  type LoadedCatalog,
+} from './lib/models.js';
+import {
+  readSettings,
+  responsesUrl,
+  SETUP_COMMAND,
+  writeEnvSetting,
+  type CodexSettings,
+} from './lib/settings.js';
+import { codexTokenFile, secureTokenFile } from './lib/token-file.js';
 import type {
   PluginContext,
+  PluginLogger,
   ProviderPlugin,
   ProviderSetupOptions,
 } from './types.js';
 
-export const KNOWN_MODELS = [
-  'gpt-5.2-codex',
-  'gpt-5.1-codex',
-  'gpt-5.1-codex-max',
-  'gpt-5.1-codex-mini',
-  'gpt-5.2',
-  'gpt-5.1',
-];
-export const REASONING_EFFORTS = [
-  'none',
-  'minimal',
-  'low',
-  'medium',
-  'high',
-  'xhigh',
-];
-export const DEFAULT_MODEL = 'gpt-5.1-codex';
-export const DEFAULT_REASONING_EFFORT = 'medium';
+/** Before every container start, so short; the Codex CLI gives its own catalog refresh 5 s. */
+const RUN_CATALOG_TIMEOUT_MS = 5_000;
+const SETUP_CATALOG_TIMEOUT_MS = 15_000;
 
-const AUTH_COMMAND = 'npx tsx setup/index.ts --step codex-auth';
-const SETTING_KEYS = ['CODEX_MODEL', 'CODEX_REASONING_EFFORT', 'CODEX_API_URL'];
+export interface ModelChoices {
+  /** The models a person may pick, best first. */
+  models: { slug: string; displayName?: string; description?: string }[];
+  /** What Codex uses with no CODEX_MODEL; '' when the list is unavailable. */
+  defaultModel: string;
+  /** CODEX_MODEL as set; '' lets Codex pick. */
+  current: string;
+  /** Why the list is missing or old, when it is. */
+  problem?: string;
+}
 
-/**
- * The settings the container needs, checked here so a typo in .env is reported
- * by name instead of as an HTTP 400 from OpenAI. Like NanoClaw's config, the
- * process environment wins over .env.
- */
-export function readCodexSettings(
-  readEnv: PluginContext['readEnv'],
-): { settings: Record<string, string> } | { error: string } {
-  const fromFile = readEnv(SETTING_KEYS);
-  const value = (key: string) =>
-    (process.env[key] || fromFile[key] || '').trim();
+/** The plugin contract plus what the codex-auth setup step uses. */
+export interface CodexPlugin extends ProviderPlugin {
+  /** `refresh` asks the backend even when the cached list is fresh. */
+  models(options?: { refresh?: boolean }): Promise<ModelChoices>;
+  /** Check `slug` against the catalog, then set CODEX_MODEL in .env and data/env/env. */
+  pinModel(slug: string): Promise<void>;
+  liveCheck(): Promise<LiveCheckResult>;
+}
 
-  const model = value('CODEX_MODEL') || DEFAULT_MODEL;
-  if (!KNOWN_MODELS.includes(model)) {
-    return {
-      error: `Unknown CODEX_MODEL "${model}" in .env. Known models: ${KNOWN_MODELS.join(', ')}.`,
-    };
-  }
-  const effort = value('CODEX_REASONING_EFFORT') || DEFAULT_REASONING_EFFORT;
-  if (!REASONING_EFFORTS.includes(effort)) {
-    return {
-      error: `Unknown CODEX_REASONING_EFFORT "${effort}" in .env. Use one of: ${REASONING_EFFORTS.join(', ')}.`,
-    };
-  }
-  const settings: Record<string, string> = {
-    CODEX_MODEL: model,
-    CODEX_REASONING_EFFORT: effort,
-  };
-  const apiUrl = value('CODEX_API_URL');
-  if (apiUrl) settings.CODEX_API_URL = apiUrl;
-  return { settings };
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** codex-oauth's messages usually say how to sign in again already. */
 function withAuthHint(reason: string): string {
   return reason.includes('codex-auth')
     ? reason
-    : `${reason}. Sign in again with: ${AUTH_COMMAND}`;
+    : `${reason}. Sign in again with: ${SETUP_COMMAND}`;
 }
 
-export function createPlugin(context: PluginContext): ProviderPlugin {
-  const tokenFile = path.join(context.dataDir, 'codex-tokens.json');
+function catalogSource(
+  settings: CodexSettings,
+  credentials: CodexCredentials,
+  timeoutMs: number,
+): CatalogSource {
+  return {
+    responsesUrl: responsesUrl(settings),
+    clientVersion: clientVersion({
+      CODEX_CLIENT_VERSION: settings.clientVersion,
+    }),
+    credentials,
+    timeoutMs,
+  };
+}
+
+/** A run never waits on a catalog it cannot get: it goes on, and the log says so. */
+function reportCatalog(logger: PluginLogger, loaded: LoadedCatalog): void {
+  if (loaded.origin === 'none') {
+    logger.warn(
+      { plugin: 'codex', reason: loaded.problem },
+      'Codex model list unavailable: passing CODEX_MODEL and CODEX_REASONING_EFFORT as set; the container asks the backend itself',
+    );
+  } else if (loaded.origin === 'stale cache') {
+    logger.warn(
+      { plugin: 'codex', reason: loaded.problem },
+      'Codex model list could not be refreshed: using the cached one',
+    );
+  }
+}
+
+function secretsFor(
+  settings: CodexSettings,
+  credentials: CodexCredentials,
+  run: { model: string; pinned: boolean; effort: string },
+): Record<string, string> {
+  return {
+    CODEX_ACCESS_TOKEN: credentials.accessToken,
+    CODEX_ACCOUNT_ID: credentials.accountId,
+    CODEX_MODEL: run.model,
+    CODEX_MODEL_PINNED: run.pinned ? '1' : '0',
+    CODEX_REASONING_EFFORT: run.effort,
+    ...(settings.apiUrl ? { CODEX_API_URL: settings.apiUrl } : {}),
+    ...(settings.clientVersion
+      ? { CODEX_CLIENT_VERSION: settings.clientVersion }
+      : {}),
+  };
+}
+
+export function createPlugin(context: PluginContext): CodexPlugin {
+  const tokenFile = codexTokenFile(context);
   const auth = new CodexAuth({ tokenFile });
+  const log = context.logger;
+  // Every method waits for the move, so none reads a token file about to change.
+  const ready = secureTokenFile(context, tokenFile);
+
+  async function credentials(): Promise<CodexCredentials> {
+    await ready;
+    const tokens = await auth.getTokens();
+    return { accessToken: tokens.accessToken, accountId: tokens.accountId };
+  }
+
+  async function catalogFor(
+    settings: CodexSettings,
+    options: { pinned?: string; refresh?: boolean; timeoutMs: number },
+  ): Promise<LoadedCatalog> {
+    const source = catalogSource(
+      settings,
+      await credentials(),
+      options.timeoutMs,
+    );
+    return loadCatalog(context.dataDir, source, options);
+  }
 
   return {
     name: 'codex',
-    containerProvider: 'provider-codex.ts',
+    containerProvider: 'container',
 
     async getSecrets(): Promise<Record<string, string>> {
-      const configured = readCodexSettings(context.readEnv);
-      if ('error' in configured) {
-        context.logger.error({ plugin: 'codex' }, configured.error);
-        // Passed on so the chat shows the real reason, not "credentials missing".
-        return { CODEX_CONFIG_ERROR: configured.error };
-      }
+      const settings = readSettings(context.readEnv);
+      let signedIn: CodexCredentials;
       try {
-        const tokens = await auth.getTokens();
-        return {
-          CODEX_ACCESS_TOKEN: tokens.accessToken,
-          CODEX_ACCOUNT_ID: tokens.accountId,
-          ...configured.settings,
-        };
+        signedIn = await credentials();
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        context.logger.error(
+        const reason = errorMessage(err);
+        log.error(
           { plugin: 'codex', tokenFile, reason },
           err instanceof CodexAuthError
             ? `Codex sign-in unusable: ${withAuthHint(reason)}`
@@ -108,9 +168,23 @@ export function createPlugin(context: PluginContext): ProviderPlugin {
         );
         return {};
       }
+      const loaded = await loadCatalog(
+        context.dataDir,
+        catalogSource(settings, signedIn, RUN_CATALOG_TIMEOUT_MS),
+        { pinned: settings.model || undefined },
+      );
+      reportCatalog(log, loaded);
+      const run = resolveModel(loaded.catalog, settings);
+      if ('error' in run) {
+        log.error({ plugin: 'codex' }, run.error);
+        // Passed on so the chat shows the real reason, not "credentials missing".
+        return { CODEX_CONFIG_ERROR: run.error };
+      }
+      return secretsFor(settings, signedIn, run);
     },
 
     async isAuthenticated() {
+      await ready;
       try {
         return (await auth.status()).loggedIn;
       } catch {
@@ -119,12 +193,62 @@ export function createPlugin(context: PluginContext): ProviderPlugin {
     },
 
     async setup(options: ProviderSetupOptions = {}) {
+      await ready;
       await auth.login(options);
       const status = await auth.status();
-      context.logger.info(
+      log.info(
         { plugin: 'codex', account: status.accountIdMasked, tokenFile },
         'Signed in to Codex',
       );
+    },
+
+    async models(options = {}) {
+      const settings = readSettings(context.readEnv);
+      const loaded = await catalogFor(settings, {
+        pinned: settings.model || undefined,
+        refresh: options.refresh,
+        timeoutMs: SETUP_CATALOG_TIMEOUT_MS,
+      });
+      const catalog = loaded.catalog;
+      return {
+        models: catalog
+          ? visibleModels(catalog).map(
+              ({ slug, displayName, description }) => ({
+                slug,
+                displayName,
+                description,
+              }),
+            )
+          : [],
+        defaultModel: (catalog && defaultModel(catalog)?.slug) || '',
+        current: settings.model,
+        problem: loaded.problem,
+      };
+    },
+
+    async pinModel(slug: string) {
+      const settings = readSettings(context.readEnv);
+      const loaded = await catalogFor(settings, {
+        pinned: slug,
+        timeoutMs: SETUP_CATALOG_TIMEOUT_MS,
+      });
+      if (!loaded.catalog) {
+        throw new Error(
+          `Cannot check model "${slug}": the Codex model list is unavailable (${loaded.problem}).`,
+        );
+      }
+      const run = resolveModel(loaded.catalog, { model: slug, effort: '' });
+      if ('error' in run) throw new Error(run.error);
+      writeEnvSetting(context, 'CODEX_MODEL', slug);
+    },
+
+    async liveCheck() {
+      await ready;
+      return runLiveCheck({
+        getCredentials: credentials,
+        settings: readSettings(context.readEnv),
+        dataDir: context.dataDir,
+      });
     },
   };
 }
