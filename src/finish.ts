@@ -234,10 +234,11 @@ function restoreEnv(
     return `removed .env (it held only ${[...lines.keys()].join(', ')})`;
   }
   writeEnvAndSync(root, restored);
-  const previous = lines.get(key);
-  return previous
-    ? `restored ${previous}`
-    : `restored ${[...lines.keys()].join(', ')} in .env`;
+  return [...lines]
+    .map(([name, line]) =>
+      line ? `restored ${line}` : `removed ${name} from .env`,
+    )
+    .join(', ');
 }
 
 /** Delete the sign-in, wherever it lies (and its old copy inside the checkout). */

@@ -22,6 +22,7 @@ import {
 import {
   BASE_SAMPLE_DIR,
   createSampleCopy,
+  tokenFileFor,
   diffSnapshots,
   sampleEnv,
   treeSnapshot,
@@ -68,7 +69,17 @@ const cli = (
   name: Parameters<typeof runCli>[0],
   args: string[],
   env: NodeJS.ProcessEnv = {},
-) => runCli(name, args, { env: { NO_COLOR: '1', ...env } });
+) =>
+  runCli(name, args, {
+    env: {
+      NO_COLOR: '1',
+      // Each copy's sign-in lives outside it, as ~/.config/nanoclaw is outside a checkout.
+      ...(args.includes('--target')
+        ? { CODEX_TOKEN_FILE: tokenFileFor(args[args.indexOf('--target') + 1]) }
+        : {}),
+      ...env,
+    },
+  });
 
 const apply = (target: string, extra: string[] = []) =>
   cli('apply-skill', [SKILL, '--target', target, ...FILES_ONLY, ...extra]);
@@ -122,6 +133,8 @@ const CRLF_ENV = [
   '',
 ].join('\r\n');
 
+/** Where earlier versions kept the tokens, inside the checkout. */
+const LEGACY_TOKEN_FILE = 'data/codex-tokens.json';
 /** Shaped like codex-oauth's token store; every value is made up. */
 const TOKENS = {
   accessToken: 'fake-access-token-for-tests',
@@ -130,7 +143,11 @@ const TOKENS = {
   expiresAt: Date.parse('2031-05-04T03:02:01.000Z'),
   updatedAt: Date.parse('2031-05-04T02:02:01.000Z'),
 };
-const TOKEN_FILE = 'data/codex-tokens.json';
+function writeTokens(target: string): void {
+  const tokenFile = tokenFileFor(target);
+  fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
+  fs.writeFileSync(tokenFile, JSON.stringify(TOKENS, null, 2) + '\n');
+}
 
 describe('apply: the provider choice and .env', () => {
   it('--provider codex replaces the existing line, keeps comments and CRLF, and syncs data/env/env', async () => {
@@ -162,7 +179,8 @@ describe('apply: the provider choice and .env', () => {
 
     expect((await remove(target)).exitCode).toBe(0);
     expect(read(target, '.env')).toBe(env);
-    expect(read(target, 'data/env/env')).toBe(env);
+    // apply created data/env/env; remove takes it away again.
+    expect(exists(target, 'data/env/env')).toBe(false);
   });
 
   it('without --provider and without a terminal, Claude stays the default and .env is not touched', async () => {
@@ -280,36 +298,39 @@ describe('remove: the provider line and the tokens', () => {
     const run = await remove(target);
     expect(run.stderr).toContain('removed AGENT_PROVIDER from .env');
     expect(read(target, '.env')).toBe(env);
-    expect(read(target, 'data/env/env')).toBe(env);
+    expect(exists(target, 'data/env/env')).toBe(false);
   });
 
   it('keeps the sign-in tokens and says where they are', async () => {
     const target = await copyOf();
     expect((await apply(target, ['--provider', 'codex'])).exitCode).toBe(0);
-    write(target, TOKEN_FILE, JSON.stringify(TOKENS, null, 2) + '\n');
+    writeTokens(target);
 
     const run = await remove(target);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(exists(target, TOKEN_FILE)).toBe(true);
+    expect(fs.existsSync(tokenFileFor(target))).toBe(true);
     expect(run.stderr).toContain(
-      `Your sign-in tokens are kept in ${file(target, TOKEN_FILE)} (remove-skill --purge-tokens deletes them).`,
+      `Your sign-in tokens are kept in ${tokenFileFor(target)} (remove-skill --purge-tokens deletes them).`,
     );
   });
 
   it('--purge-tokens deletes them (and their lock file)', async () => {
     const target = await copyOf();
     expect((await apply(target, ['--provider', 'codex'])).exitCode).toBe(0);
-    write(target, TOKEN_FILE, JSON.stringify(TOKENS, null, 2) + '\n');
-    write(target, `${TOKEN_FILE}.lock`, '');
+    writeTokens(target);
+    fs.writeFileSync(`${tokenFileFor(target)}.lock`, '');
+    // An older version's copy inside the checkout goes too.
+    write(target, LEGACY_TOKEN_FILE, JSON.stringify(TOKENS));
 
     const run = await remove(target, ['--purge-tokens', '--json']);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(exists(target, TOKEN_FILE)).toBe(false);
-    expect(exists(target, `${TOKEN_FILE}.lock`)).toBe(false);
+    expect(fs.existsSync(tokenFileFor(target))).toBe(false);
+    expect(fs.existsSync(`${tokenFileFor(target)}.lock`)).toBe(false);
+    expect(exists(target, LEGACY_TOKEN_FILE)).toBe(false);
     const result = parseResult(run.stdout);
     expect(stepOf(result, 'Delete tokens')).toMatchObject({
       status: 'done',
-      detail: `deleted ${TOKEN_FILE}`,
+      detail: `deleted ${tokenFileFor(target)}, ${file(target, LEGACY_TOKEN_FILE)}`,
     });
     expect(result.next.join('\n')).not.toContain('tokens are kept');
   });
@@ -333,7 +354,8 @@ describe('remove: the provider line and the tokens', () => {
     expect(dry.stdout).toMatch(
       /^-\s+"codex-oauth": "file:packages\/codex-oauth"/m,
     );
-    expect(dry.stderr).toMatch(/Dry run: 37 file\(s\) would change/);
+    const changed = dry.stdout.match(/^diff --git /gm)?.length;
+    expect(dry.stderr).toContain(`Dry run: ${changed} file(s) would change`);
     expect(diffSnapshots(applied, await treeSnapshot(target))).toEqual({
       added: [],
       removed: [],
@@ -578,7 +600,7 @@ describe('the whole journey on a git checkout, installed and built for real', ()
       lock: fs.readFileSync(file(target, 'package-lock.json')),
     };
     // data/sessions and the tokens change on purpose; checked one by one below.
-    const ignore = ['data/sessions/**', TOKEN_FILE];
+    const ignore = ['data/sessions/**'];
     const before = await treeSnapshot(target, { ignore });
     const fakes = await fakeServices('systemd');
 
@@ -619,7 +641,7 @@ describe('the whole journey on a git checkout, installed and built for real', ()
     expect(fakes.calls()).toContain(SERVICE_COMMANDS.systemdRestart);
 
     // The user signs in in their own terminal (simulated).
-    write(target, TOKEN_FILE, JSON.stringify(TOKENS, null, 2) + '\n');
+    writeTokens(target);
 
     const removed = await cli(
       'remove-skill',
@@ -632,7 +654,11 @@ describe('the whole journey on a git checkout, installed and built for real', ()
     expect(
       r.steps.map((step) => [step.name, step.status, step.detail]),
     ).toEqual([
-      ['Restore files', 'done', '30 deleted, 7 restored'],
+      [
+        'Restore files',
+        'done',
+        `${a.files.created.length} deleted, ${a.files.updated.length} restored`,
+      ],
       ['Remove local package', 'done', 'package-lock.json restored'],
       ['Remove build outputs', 'done', expect.stringMatching(/^\d+ removed$/)],
       ['Build and validate NanoClaw', 'done', undefined],
@@ -645,7 +671,7 @@ describe('the whole journey on a git checkout, installed and built for real', ()
       ],
     ]);
     expect(r.next.join('\n')).toContain(
-      `Your sign-in tokens are kept in ${file(target, TOKEN_FILE)}`,
+      `Your sign-in tokens are kept in ${tokenFileFor(target)}`,
     );
     expect(
       fakes.calls().filter((call) => call === SERVICE_COMMANDS.systemdRestart),
@@ -663,7 +689,8 @@ describe('the whole journey on a git checkout, installed and built for real', ()
     ).toBe(true);
     expect(exists(target, 'node_modules/codex-oauth')).toBe(false);
     expect(exists(target, 'dist/plugins')).toBe(false);
-    expect(exists(target, 'dist/index.js')).toBe(true);
+    // The copy had no dist/ before apply: remove takes away the one apply built.
+    expect(exists(target, 'dist')).toBe(false);
     expect(
       diffSnapshots(before, await treeSnapshot(target, { ignore })),
     ).toEqual({

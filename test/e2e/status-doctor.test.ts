@@ -414,7 +414,7 @@ describe('skill-doctor', () => {
     {
       what: 'not signed in yet (as right after --skip-auth)',
       check: 'Sign-in tokens',
-      problem: `no ${tokenFileFor(built)}`,
+      problem: 'no <token file>',
       fix: 'npx tsx setup/index.ts --step codex-auth',
       breakIt: (target) => moveAside(target, tokenFileFor(target)),
     },
@@ -422,7 +422,7 @@ describe('skill-doctor', () => {
       what: 'tokens an older version left inside the checkout',
       check: "Sign-in out of the agent's reach",
       problem: `${LEGACY_TOKEN_FILE} lies inside the checkout, which the main group's container mounts: its agent can read the refresh token`,
-      fix: `npx tsx setup/index.ts --step codex-auth --no-check (moves the tokens to ${tokenFileFor(built)})`,
+      fix: 'npx tsx setup/index.ts --step codex-auth --no-check (moves the tokens to <token file>)',
       breakIt: (target) => {
         writeTokens(target);
         write(target, LEGACY_TOKEN_FILE, JSON.stringify(TOKENS));
@@ -528,10 +528,13 @@ describe('skill-doctor', () => {
         expect(failed).toHaveLength(1);
         const [finding] = failed;
         expect(finding.check).toBe(breakage.check);
+        // The token file is known only once the target exists.
+        const named = (text: string) =>
+          text.replace('<token file>', tokenFileFor(built));
         if (typeof breakage.problem === 'string')
-          expect(finding.problem).toBe(breakage.problem);
+          expect(finding.problem).toBe(named(breakage.problem));
         else expect(finding.problem).toMatch(breakage.problem);
-        expect(finding.fix).toContain(breakage.fix);
+        expect(finding.fix).toContain(named(breakage.fix));
         expect(text).toContain(
           `✖ ${finding.check}: ${finding.problem}\n  Fix: ${finding.fix}\n`,
         );
