@@ -12,11 +12,18 @@
  * NANOCLAW_CODEX_SESSIONS_DIR is <root>/home/node/.claude/codex-sessions. It sees
  * only the `-e` variables and the image's own environment, not the host's.
  *
+ * A mount may sit inside another (`-v /dev/null:/workspace/project/.env:ro`
+ * shadows a file of a read-only project mount). As Docker does, mounts are made
+ * outer first, by the depth of their container path, whatever the order of the
+ * `-v` options, and two mounts at one path are refused. A host path may be a
+ * folder or a file.
+ *
  * Mounts are real bind mounts made in a user namespace (`unshare -Urm`), so a
  * symlink check sees what it would in Docker and `:ro` is enforced. Where user
  * namespaces are not allowed the runtime falls back to copies: /workspace mounts
- * are copied in and the writable ones copied back after exit, other mounts are
- * symlinks.
+ * are copied in and the writable ones copied back after exit (a file that is not
+ * a regular one, such as /dev/null, becomes an empty file); /workspace/ipc and
+ * mounts outside /workspace are symlinks.
  *
  * This file is both the helper tests import and, run by tsx, the runtime itself.
  */
@@ -75,7 +82,7 @@ interface RuntimeConfig {
 }
 
 /** Whether this machine lets an unprivileged user make bind mounts in a user namespace. */
-function canBindMount(): boolean {
+export function canBindMount(): boolean {
   const probe = spawnSync('unshare', ['-Urm', 'true'], { stdio: 'ignore' });
   return probe.status === 0;
 }
@@ -112,6 +119,14 @@ export async function createFakeContainerRuntime(options: {
     runs: () => readRuns(stateDir),
     cleanup: () => fs.promises.rm(stateDir, { recursive: true, force: true }),
   };
+}
+
+/** A run's mounts in `docker run -v` form (`host:container[:ro]`), in mount order. */
+export function mountSpecs(run: ContainerRun): string[] {
+  return run.mounts.map(
+    (mount) =>
+      `${mount.hostPath}:${mount.containerPath}${mount.readonly ? ':ro' : ''}`,
+  );
 }
 
 function readRuns(stateDir: string): ContainerRun[] {
@@ -175,6 +190,23 @@ function parseRunArgs(args: string[]): RunArgs {
   return run;
 }
 
+/**
+ * The order Docker mounts in: fewer path segments first (a stable sort), so a
+ * mount inside another is made after it and stays visible.
+ */
+function mountOrder(mounts: Mount[]): Mount[] {
+  const depth = (mount: Mount) =>
+    path.posix.normalize(mount.containerPath).split('/').filter(Boolean).length;
+  const seen = new Set<string>();
+  for (const mount of mounts) {
+    const at = path.posix.normalize(mount.containerPath);
+    if (seen.has(at))
+      throw new Error(`fake docker: duplicate mount point ${at}`);
+    seen.add(at);
+  }
+  return [...mounts].sort((a, b) => depth(a) - depth(b));
+}
+
 function parseVolume(spec: string): Mount {
   const parts = spec.split(':');
   const mode = parts[parts.length - 1];
@@ -207,24 +239,11 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
   fs.symlinkSync(config.image.nodeModulesDir, path.join(app, 'node_modules'));
   fs.mkdirSync(at('/home/node'), { recursive: true });
 
+  const mounts = mountOrder(run.mounts);
   const setup: string[] = ['set -e'];
-  const copiedBack: Mount[] = [];
-  for (const mount of run.mounts) {
-    const target = at(mount.containerPath);
-    if (config.isolation === 'bind') {
-      fs.mkdirSync(target, { recursive: true });
-      setup.push(`mount --bind ${quote(mount.hostPath)} ${quote(target)}`);
-      if (mount.readonly) {
-        setup.push(`mount -o remount,bind,ro ${quote(target)}`);
-      }
-    } else if (mount.containerPath.startsWith('/workspace/')) {
-      // A symlink here would point out of the workspace, which the agent refuses.
-      fs.cpSync(mount.hostPath, target, { recursive: true });
-      if (!mount.readonly) copiedBack.push(mount);
-    } else {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.symlinkSync(mount.hostPath, target);
-    }
+  const copiedBack = config.isolation === 'bind' ? [] : placeCopies(mounts, at);
+  if (config.isolation === 'bind') {
+    for (const mount of mounts) setup.push(...bindMountLines(mount, at));
   }
   // The entrypoint: compile the mounted sources, then run them. tsc reports on stdout,
   // which belongs to the output markers, so its report goes to stderr.
@@ -272,7 +291,11 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
   });
 
   for (const mount of copiedBack) {
-    syncBack(at(mount.containerPath), mount.hostPath);
+    syncBack(
+      at(mount.containerPath),
+      mount.hostPath,
+      nestedIn(mount, mounts).map((inner) => at(inner.containerPath)),
+    );
   }
   const record: ContainerRun = {
     name: run.name,
@@ -291,14 +314,121 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
   return exitCode;
 }
 
-/** Make `to` hold what `from` holds: what the container wrote, changed or deleted. */
-function syncBack(from: string, to: string): void {
+/** Whether container path `inner` is `outer` or lies inside it. */
+function isWithin(inner: string, outer: string): boolean {
+  const rel = path.posix.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel));
+}
+
+/** The mounts made after `outer` (in mount order) inside it: they hide what is there. */
+function nestedIn(outer: Mount, mounts: Mount[]): Mount[] {
+  return mounts
+    .slice(mounts.indexOf(outer) + 1)
+    .filter(
+      (inner) =>
+        inner.containerPath !== outer.containerPath &&
+        isWithin(inner.containerPath, outer.containerPath),
+    );
+}
+
+/**
+ * Shell lines that bind-mount one host path. The mount point is made only now,
+ * after the earlier mounts: inside a read-only one it must already exist, or
+ * the run fails, as in Docker.
+ */
+function bindMountLines(
+  mount: Mount,
+  at: (containerPath: string) => string,
+): string[] {
+  const target = quote(at(mount.containerPath));
+  const isDir = fs.statSync(mount.hostPath).isDirectory();
+  const lines = isDir
+    ? [`mkdir -p ${target}`]
+    : [
+        `mkdir -p ${quote(path.dirname(at(mount.containerPath)))}`,
+        `[ -e ${target} ] || : > ${target}`,
+      ];
+  lines.push(`mount --bind ${quote(mount.hostPath)} ${target}`);
+  if (mount.readonly) lines.push(`mount -o remount,bind,ro ${target}`);
+  return lines;
+}
+
+/**
+ * Stand-ins for mounts without a user namespace: copies under /workspace (a
+ * symlink there would point out of the workspace, which the agent refuses),
+ * symlinks elsewhere and for /workspace/ipc, which host and container share
+ * while the container runs. Returns the copies to write back after exit.
+ */
+function placeCopies(
+  mounts: Mount[],
+  at: (containerPath: string) => string,
+): Mount[] {
+  const copiedBack: Mount[] = [];
+  const linked: Mount[] = [];
+  for (const mount of mounts) {
+    const target = at(mount.containerPath);
+    const outer = linked.find((link) =>
+      isWithin(mount.containerPath, link.containerPath),
+    );
+    if (outer) {
+      throw new Error(
+        `fake docker (copy mounts): cannot mount ${mount.containerPath} inside the linked mount ${outer.containerPath}`,
+      );
+    }
+    // A later mount hides whatever an earlier one put at its path.
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const live =
+      !mount.containerPath.startsWith('/workspace/') ||
+      isWithin(mount.containerPath, '/workspace/ipc');
+    if (live) {
+      fs.symlinkSync(mount.hostPath, target);
+      linked.push(mount);
+      continue;
+    }
+    const copied = copyIn(mount.hostPath, target);
+    if (copied && !mount.readonly) copiedBack.push(mount);
+  }
+  return copiedBack;
+}
+
+/**
+ * A copy of a folder or file; anything else (a device such as /dev/null) reads
+ * as an empty file, and is not copied back (false).
+ */
+function copyIn(hostPath: string, target: string): boolean {
+  const stat = fs.statSync(hostPath);
+  if (!stat.isDirectory() && !stat.isFile()) {
+    fs.writeFileSync(target, '');
+    return false;
+  }
+  fs.cpSync(hostPath, target, {
+    recursive: true,
+    mode: fs.constants.COPYFILE_FICLONE,
+  });
+  return true;
+}
+
+/**
+ * Make `to` hold what `from` holds: what the container wrote, changed or
+ * deleted, except at the `skip` paths, where a nested mount hid the copy.
+ */
+function syncBack(from: string, to: string, skip: string[]): void {
+  if (!fs.statSync(to).isDirectory()) {
+    fs.copyFileSync(from, to);
+    return;
+  }
   for (const name of fs.readdirSync(to)) {
-    if (!fs.existsSync(path.join(from, name))) {
+    const inContainer = path.join(from, name);
+    if (!fs.existsSync(inContainer) && !skip.includes(inContainer)) {
       fs.rmSync(path.join(to, name), { recursive: true, force: true });
     }
   }
-  fs.cpSync(from, to, { recursive: true, force: true });
+  fs.cpSync(from, to, {
+    recursive: true,
+    force: true,
+    filter: (src) => !skip.includes(src),
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
