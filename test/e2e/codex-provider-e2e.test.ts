@@ -19,6 +19,7 @@ import {
   hostEnv,
   runHost,
   setEnvLine,
+  startChat,
   writeTokenFile,
 } from '../helpers/codex-host.js';
 import {
@@ -31,6 +32,7 @@ import {
   type SeededTokens,
 } from '../helpers/fake-issuer.js';
 import {
+  createGate,
   phasedReply,
   startFakeResponsesServer,
   textReply,
@@ -72,6 +74,15 @@ const env = () =>
     CODEX_TOKEN_FILE: tokenFile,
   });
 const inputOf = (request: RecordedRequest) => request.body.input as any[];
+
+/** Poll until `condition` holds (at most a minute). */
+async function until(condition: () => boolean): Promise<void> {
+  const giveUpAt = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > giveUpAt) throw new Error('condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function outputFor(request: RecordedRequest, callId: string): string {
   const item = inputOf(request).find(
@@ -337,6 +348,78 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
     );
   });
 
+  it('a message sent while Codex works is answered in the same session, and so is one after the answer', async () => {
+    const gate = createGate();
+    codex.reply(
+      {
+        ...phasedReply({
+          commentary: 'Checking the calendar.',
+          calls: [
+            {
+              name: 'bash',
+              callId: 'call_cal',
+              arguments: { command: 'echo calendar-checked' },
+            },
+          ],
+        }),
+        waitFor: gate.promise,
+      },
+      textReply('Tuesday at 9, and yes, I will remind you.', {
+        phase: 'final_answer',
+      }),
+      textReply('You are welcome.', { phase: 'final_answer' }),
+    );
+    const runsBefore = runtime.runs().length;
+    const before = codex.requests.length;
+    const chat = startChat(target, env());
+    await chat.waitFor(/"msg":"Chat ready"/);
+    chat.send('When is the plumber coming?');
+    // Codex is working on the first message (its answer is held back)...
+    await until(() => codex.requests.length > before);
+    chat.send('Remind me the day before.');
+    await chat.waitFor(/"msg":"Piped message to running container"/);
+    gate.open();
+    await chat.waitFor(/^Andy: Tuesday at 9, and yes, I will remind you\.$/);
+    chat.send('Thanks!');
+    await chat.waitFor(/^Andy: You are welcome\.$/);
+    const run = await chat.end();
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(run.said).toEqual([
+      'Andy: Tuesday at 9, and yes, I will remind you.',
+      'Andy: You are welcome.',
+    ]);
+    // One container answered all three messages.
+    expect(runtime.runs()).toHaveLength(runsBefore + 1);
+    const [, afterTool, afterAnswer] = codex.requests.slice(before);
+    // The follow-up joined the turn after the tool round, before the next request.
+    const userTexts = (request: RecordedRequest) =>
+      inputOf(request)
+        .filter((item) => item.type === 'message' && item.role === 'user')
+        .map((item) => item.content[0].text as string);
+    expect(userTexts(afterTool)).toContain('Remind me the day before.');
+    const toolOutput = inputOf(afterTool).findIndex(
+      (item) => item.type === 'function_call_output',
+    );
+    const followUp = inputOf(afterTool).findIndex(
+      (item) =>
+        item.role === 'user' &&
+        item.content[0].text === 'Remind me the day before.',
+    );
+    expect(followUp).toBeGreaterThan(toolOutput);
+    // The message after the answer is a new turn with the whole history.
+    expect(userTexts(afterAnswer).slice(-1)).toEqual(['Thanks!']);
+    expect(
+      inputOf(afterAnswer).some(
+        (item) =>
+          item.role === 'assistant' &&
+          item.content[0].text === 'Tuesday at 9, and yes, I will remind you.',
+      ),
+    ).toBe(true);
+    expect(fs.readdirSync(inTarget('data', 'ipc', 'main', 'input'))).toEqual(
+      [],
+    );
+  });
+
   it('loads the plugin under npm run dev (tsx) too, and never a stray compiled host.js', async () => {
     const stray = inTarget('plugins', 'codex', 'host.js');
     fs.writeFileSync(stray, "throw new Error('stray host.js was loaded');\n");
@@ -398,9 +481,10 @@ describe('a NanoClaw with add-codex-provider answers through Codex', () => {
     expect(run.said).toHaveLength(1);
     expect(run.said).toEqual(baseline.said);
     expect(run.containerLog).toEqual(baseline.containerLog);
-    expect(run.log.map((entry) => entry.msg)).toEqual(
-      baseline.log.map((entry) => entry.msg),
-    );
+    // The host's own lines in order (the container's interleave with them by timing).
+    const hostLines = (entries: typeof run.log) =>
+      entries.filter((entry) => !entry.container).map((entry) => entry.msg);
+    expect(hostLines(run.log)).toEqual(hostLines(baseline.log));
     expect(codex.requests).toHaveLength(requestsBefore);
     const runnerCopy = inTarget('data', 'sessions', 'main', 'agent-runner-src');
     expect(fs.readdirSync(runnerCopy).sort()).toEqual(
