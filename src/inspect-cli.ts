@@ -8,6 +8,7 @@ import { asSkillError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './errors.js';
 import { inspectTarget, type TargetStatus } from './inspect.js';
 import { listSkills, loadManifest } from './manifest.js';
 import { toolVersion } from './paths.js';
+import { SHAPE_NAMES } from './release-shape.js';
 import { resolveTarget } from './target.js';
 
 type Command = 'status' | 'doctor';
@@ -15,6 +16,9 @@ type Command = 'status' | 'doctor';
 function printStatus(status: TargetStatus): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`${pc.bold('Target:')} ${status.target}`);
+  out(
+    `${pc.bold('NanoClaw release:')} ${SHAPE_NAMES[status.release.shape]} (${status.release.evidence.join('; ')})`,
+  );
   out(`${pc.bold('Active provider:')} ${status.provider}`);
   for (const skill of status.skills) {
     out(

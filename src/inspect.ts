@@ -13,6 +13,7 @@ import {
 import { codemodFiles } from './edits.js';
 import { readState } from './state.js';
 import { readEnv, readEnvValue } from './steps/env-file.js';
+import { detectReleaseShape, type ReleaseDetection } from './release-shape.js';
 import { resolveTokenLocation, type TokenLocation } from './token-file.js';
 
 export type EditHealth = 'applied' | 'missing' | 'drifted';
@@ -47,6 +48,8 @@ export interface SkillStatus {
 
 export interface TargetStatus {
   target: string;
+  /** Which NanoClaw release this is, by the way it keeps secrets. */
+  release: ReleaseDetection;
   provider: string;
   skills: SkillStatus[];
 }
@@ -167,6 +170,7 @@ export function inspectTarget(root: string): TargetStatus {
   const env = readEnv(root);
   return {
     target: root,
+    release: detectReleaseShape(root),
     provider:
       readEnvValue(env, 'AGENT_PROVIDER') ??
       process.env.AGENT_PROVIDER ??

@@ -35,6 +35,10 @@ export interface SkillManifest {
   };
   /** The setup step (setup/index.ts --step NAME) that signs the user in. */
   authStep?: string;
+  /** NanoClaw release shapes the skill knows how to edit (see release-shape.ts); all when absent. */
+  shapes?: string[];
+  /** What to tell a NanoClaw 2.x user instead. */
+  v2Pointer?: string;
 }
 
 export function listSkills(): string[] {
@@ -108,6 +112,11 @@ export function loadManifest(skillName: string): SkillManifest {
     ),
     provider: raw.provider as SkillManifest['provider'],
     authStep: raw.authStep as string | undefined,
+    shapes:
+      raw.shapes === undefined
+        ? undefined
+        : expectStringArray(raw.shapes, 'shapes', file),
+    v2Pointer: raw.v2Pointer as string | undefined,
   };
   for (const template of manifest.templates) {
     if (!fs.existsSync(path.join(TEMPLATES_DIR, template))) {

@@ -165,6 +165,9 @@ describe('skill-status', () => {
     const { text, json } = await status(target);
     expect(text).toContain(`Target: ${target}`);
     expect(text).toContain('Active provider: claude');
+    expect(text).toContain(
+      'NanoClaw release: NanoClaw 1.x with secrets on stdin (up to 2026-03-08) (readSecrets() in src/container-runner.ts)',
+    );
     expect(text).toContain(`${SKILL}: not applied`);
     expect(text).not.toContain('Sign-in');
 
@@ -289,6 +292,10 @@ describe('skill-status', () => {
     const { json } = await status(built);
     expect(json).toEqual({
       target: built,
+      release: {
+        shape: 'stdin-secrets',
+        evidence: ['readSecrets() in src/container-runner.ts'],
+      },
       provider: 'codex',
       skills: [
         {
