@@ -24,8 +24,14 @@ export function defaultTokenFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(home, '.config', 'nanoclaw', 'codex-tokens.json');
 }
 
-export type MigrationOutcome =
-  'none' | 'moved' | 'removed-older-copy' | 'kept-newer-copy';
+/** What migrateLegacyTokens did (a list, so every prettier 3.x lays it out alike). */
+const MIGRATION_OUTCOMES = [
+  'none',
+  'moved',
+  'removed-older-copy',
+  'kept-newer-copy',
+] as const;
+export type MigrationOutcome = (typeof MIGRATION_OUTCOMES)[number];
 
 /**
  * Move tokens an earlier version left in the checkout to `tokenFile`. When both
