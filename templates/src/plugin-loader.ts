@@ -4,6 +4,11 @@
  * Compiled (npm start): loads dist/plugins/<name>/host.js, built by
  * tsconfig.plugins.json. Under tsx (npm run dev): loads plugins/<name>/host.ts.
  * A stray plugins/<name>/host.js (left by a failed tsc) is never loaded.
+ *
+ * NanoClaw releases that keep every secret out of containers also start the
+ * active plugin (loadPlugins({ containerRelay })), add its docker arguments to
+ * each container run (providerContainerArgs) and release them when the
+ * container exits (releaseProviderContainer).
  */
 import fs from 'fs';
 import path from 'path';
@@ -23,6 +28,8 @@ interface LoadedPlugin {
 }
 
 const loaded = new Map<string, LoadedPlugin>();
+/** Plugins whose start() succeeded, for stopPlugins(). */
+const started = new Set<ProviderPlugin>();
 
 const thisFile = fileURLToPath(import.meta.url);
 // This file lives in src/ (tsx) or dist/ (compiled): the project root is one up.
@@ -77,8 +84,38 @@ async function loadPlugin(name: string): Promise<void> {
   }
 }
 
+export interface LoadPluginsOptions {
+  /**
+   * Containers get no secrets (credential proxy or OneCLI releases): start the
+   * active plugin, so whatever serves its containers runs before any of them.
+   * bindHost is where NanoClaw's credential proxy binds (PROXY_BIND_HOST).
+   */
+  containerRelay?: { bindHost?: string };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Start the active plugin; a failure is logged, and the plugin reports it per run. */
+async function startActivePlugin(bindHost: string | undefined): Promise<void> {
+  const plugin = getActivePlugin();
+  if (!plugin?.start || started.has(plugin)) return;
+  try {
+    await plugin.start({ bindHost });
+    started.add(plugin);
+  } catch (err) {
+    logger.error(
+      { plugin: plugin.name, reason: errorMessage(err) },
+      `Plugin ${plugin.name} could not start: ${errorMessage(err)}`,
+    );
+  }
+}
+
 /** Load every plugin once; a broken plugin is logged and skipped. */
-export async function loadPlugins(): Promise<void> {
+export async function loadPlugins(
+  options: LoadPluginsOptions = {},
+): Promise<void> {
   for (const name of discoverPluginNames()) {
     if (!loaded.has(name)) await loadPlugin(name);
   }
@@ -92,12 +129,62 @@ export async function loadPlugins(): Promise<void> {
       );
     }
   }
+  if (options.containerRelay) {
+    await startActivePlugin(options.containerRelay.bindHost);
+  }
+}
+
+/** Stop every started plugin (on shutdown). */
+export async function stopPlugins(): Promise<void> {
+  for (const plugin of [...started]) {
+    started.delete(plugin);
+    try {
+      await plugin.stop?.();
+    } catch (err) {
+      logger.warn(
+        { plugin: plugin.name, reason: errorMessage(err) },
+        'Plugin did not stop cleanly',
+      );
+    }
+  }
 }
 
 /** The plugin selected by AGENT_PROVIDER, or undefined for Claude. */
 export function getActivePlugin(): ProviderPlugin | undefined {
   if (AGENT_PROVIDER === 'claude') return undefined;
   return loaded.get(AGENT_PROVIDER)?.plugin;
+}
+
+/**
+ * The active plugin's `docker run` arguments for this container; [] for Claude
+ * or a plugin without any. Synchronous, as buildContainerArgs is in some releases.
+ */
+export function providerContainerArgs(containerName: string): string[] {
+  const plugin = getActivePlugin();
+  if (!plugin?.containerArgs) return [];
+  try {
+    return plugin.containerArgs(containerName);
+  } catch (err) {
+    // The run goes on without them; the container then says what it lacks.
+    logger.error(
+      { plugin: plugin.name, containerName, reason: errorMessage(err) },
+      'Plugin could not prepare the container arguments',
+    );
+    return [];
+  }
+}
+
+/** The container exited: the active plugin revokes what it granted that run. */
+export function releaseProviderContainer(containerName: string): void {
+  const plugin = getActivePlugin();
+  try {
+    plugin?.releaseContainer?.(containerName);
+  } catch (err) {
+    logger.warn(
+      { plugin: plugin?.name, containerName, reason: errorMessage(err) },
+      'Plugin could not release the container',
+    );
+  }
 }
 
 /** Copy a folder's contents into `target`, replacing what each entry held there. */

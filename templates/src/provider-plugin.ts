@@ -48,6 +48,38 @@ export interface ProviderPlugin {
    * agent runner compiles them with its own tsconfig.
    */
   containerProvider: string;
+
+  /*
+   * NanoClaw releases that keep every secret out of containers (a credential
+   * proxy or a OneCLI gateway on the host) call these instead of handing
+   * getSecrets() to the container; releases that pass secrets on stdin never
+   * call them. All are optional.
+   */
+
+  /**
+   * Start what containers will need from the host (the Codex plugin: a relay
+   * that signs each request on the host). Awaited by loadPlugins, before any
+   * container runs.
+   */
+  start?(options: ProviderStartOptions): Promise<void>;
+  /** Stop what start() started. */
+  stop?(): Promise<void>;
+  /**
+   * Extra `docker run` arguments for one container run (e.g. `-e NAME=value`),
+   * registering whatever that run may use until releaseContainer(). Synchronous:
+   * some releases build the container arguments synchronously.
+   */
+  containerArgs?(containerName: string): string[];
+  /** The container has exited: revoke what containerArgs() granted it. */
+  releaseContainer?(containerName: string): void;
+}
+
+export interface ProviderStartOptions {
+  /**
+   * The address NanoClaw's credential proxy binds to (PROXY_BIND_HOST), where
+   * the release has one; otherwise the plugin chooses the same way.
+   */
+  bindHost?: string;
 }
 
 /** What plugins/<name>/host.ts exports. */

@@ -192,8 +192,29 @@ const ENV_KEYS = [
   'CODEX_API_URL',
   'CODEX_CLIENT_VERSION',
   'CODEX_TOKEN_FILE',
+  'CODEX_RELAY_PORT',
+  'CREDENTIAL_PROXY_HOST',
   'HOME',
 ];
+
+/** `-e NAME=value` pairs of docker arguments, as an object. */
+function dockerEnv(args: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (let i = 0; i < args.length; i += 2) {
+    expect(args[i]).toBe('-e');
+    const [name, ...value] = args[i + 1].split('=');
+    vars[name] = value.join('=');
+  }
+  return vars;
+}
+
+/** Ask the relay for the catalog with a container's key, on 127.0.0.1. */
+function viaRelay(vars: Record<string, string>): Promise<Response> {
+  const port = new URL(vars.CODEX_RELAY_URL).port;
+  return fetch(`http://127.0.0.1:${port}/models?client_version=0.130.0`, {
+    headers: { authorization: `Bearer ${vars.CODEX_RELAY_KEY}` },
+  });
+}
 
 describe('codex plugin host', () => {
   let root: string;
@@ -640,6 +661,129 @@ describe('codex plugin host', () => {
       text,
     );
     fs.rmSync(path.join(root, '.env'));
+  });
+
+  describe('with the relay (NanoClaw releases that pass no secrets to containers)', () => {
+    it('gives each run the relay, a key of its own and the resolved model; no token', async () => {
+      signedIn();
+      const { plugin, logs } = await loadPlugin(
+        root,
+        env({ CODEX_RELAY_PORT: '0' }),
+      );
+      // Not started: the stdin release path, unchanged.
+      expect(plugin.containerArgs('nanoclaw-main-1')).toEqual([]);
+      await plugin.start({ bindHost: '127.0.0.1' });
+      try {
+        const first = dockerEnv(plugin.containerArgs('nanoclaw-main-1'));
+        expect(first).toEqual({
+          CODEX_RELAY_URL: expect.stringMatching(
+            /^http:\/\/host\.docker\.internal:\d+$/,
+          ),
+          CODEX_RELAY_KEY: expect.stringMatching(/^[\w-]{43}$/),
+          CODEX_MODEL: 'gpt-5.6-sol',
+          CODEX_MODEL_PINNED: '0',
+          CODEX_REASONING_EFFORT: 'high',
+        });
+        expect(await plugin.getSecrets()).toEqual({});
+        expect(
+          logs.find((l) => /Codex relay listening/.test(l.msg ?? ''))?.obj,
+        ).toMatchObject({ host: '127.0.0.1' });
+
+        const second = dockerEnv(plugin.containerArgs('nanoclaw-work-2'));
+        expect(second.CODEX_RELAY_KEY).not.toBe(first.CODEX_RELAY_KEY);
+        expect((await viaRelay(first)).status).toBe(200);
+        const request = modelRequests().at(-1)!;
+        expect(request.headers.authorization).toBe('Bearer token-1');
+        expect(request.headers['chatgpt-account-id']).toBe('acct-1');
+
+        plugin.releaseContainer('nanoclaw-main-1');
+        expect((await viaRelay(first)).status).toBe(401);
+        expect((await viaRelay(second)).status).toBe(200);
+        expect(JSON.stringify(logs)).not.toMatch(
+          new RegExp(`token-1|${first.CODEX_RELAY_KEY}`),
+        );
+      } finally {
+        await plugin.stop();
+      }
+      // Stopped (NanoClaw shutting down): no key, and still no token.
+      expect(
+        dockerEnv(plugin.containerArgs('nanoclaw-main-3')).CODEX_CONFIG_ERROR,
+      ).toMatch(/relay on the NanoClaw host is not running \(stopped\)/);
+      expect(await plugin.getSecrets()).toEqual({});
+    });
+
+    it('passes CODEX_CLIENT_VERSION on, and re-resolves the model after each run', async () => {
+      signedIn();
+      const settings: Record<string, string> = env({
+        CODEX_RELAY_PORT: '0',
+        CODEX_CLIENT_VERSION: '0.200.1',
+      });
+      const { plugin } = await loadPlugin(root, settings);
+      await plugin.start({ bindHost: '127.0.0.1' });
+      try {
+        const first = dockerEnv(plugin.containerArgs('nanoclaw-main-1'));
+        expect(first.CODEX_CLIENT_VERSION).toBe('0.200.1');
+        expect(first.CODEX_MODEL).toBe('gpt-5.6-sol');
+        settings.CODEX_MODEL = 'gpt-5.6-luna';
+        plugin.releaseContainer('nanoclaw-main-1');
+        await expect
+          .poll(() => dockerEnv(plugin.containerArgs('nanoclaw-main-2')))
+          .toMatchObject({
+            CODEX_MODEL: 'gpt-5.6-luna',
+            CODEX_MODEL_PINNED: '1',
+            CODEX_REASONING_EFFORT: 'low',
+          });
+      } finally {
+        await plugin.stop();
+      }
+    });
+
+    it('a setting the catalog rules out travels as CODEX_CONFIG_ERROR, with no key', async () => {
+      signedIn();
+      const { plugin } = await loadPlugin(
+        root,
+        env({ CODEX_RELAY_PORT: '0', CODEX_MODEL: 'gpt-4o' }),
+      );
+      await plugin.start({ bindHost: '127.0.0.1' });
+      try {
+        const args = plugin.containerArgs('nanoclaw-main-1');
+        expect(Object.keys(dockerEnv(args))).toEqual(['CODEX_CONFIG_ERROR']);
+        expect(dockerEnv(args).CODEX_CONFIG_ERROR).toMatch(
+          /^CODEX_MODEL "gpt-4o" is not offered/,
+        );
+      } finally {
+        await plugin.stop();
+      }
+    });
+
+    it('a busy CODEX_RELAY_PORT fails start() naming the setting, and every run is told', async () => {
+      signedIn();
+      const busy = http.createServer();
+      await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+      const { port } = busy.address() as AddressInfo;
+      try {
+        const { plugin } = await loadPlugin(
+          root,
+          env({ CODEX_RELAY_PORT: String(port) }),
+        );
+        process.env.CREDENTIAL_PROXY_HOST = '127.0.0.1';
+        await expect(plugin.start({})).rejects.toThrow(
+          new RegExp(
+            `cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use\\. Set CODEX_RELAY_PORT`,
+          ),
+        );
+        const vars = dockerEnv(plugin.containerArgs('nanoclaw-main-1'));
+        expect(Object.keys(vars)).toEqual(['CODEX_CONFIG_ERROR']);
+        expect(vars.CODEX_CONFIG_ERROR).toMatch(
+          /relay on the NanoClaw host is not running .*CODEX_RELAY_PORT/,
+        );
+        // Still no token on stdin: this release keeps secrets out of containers.
+        expect(await plugin.getSecrets()).toEqual({});
+        await plugin.stop();
+      } finally {
+        await new Promise((r) => busy.close(r));
+      }
+    });
   });
 
   it('compiles with tsconfig.plugins.json and loads as plain Node ESM', async () => {

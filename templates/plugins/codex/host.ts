@@ -5,7 +5,10 @@
  *
  * The refresh token never reaches a container: the token file lives outside the
  * checkout (which the main group's container can read), and a run gets only the
- * short-lived access token and the account id.
+ * short-lived access token and the account id. NanoClaw releases that keep every
+ * secret out of containers start the plugin instead (start()): a relay on the
+ * host then signs each request, and a run gets no token at all
+ * (lib/container-relay.ts).
  *
  * The container side is in container/ (provider-codex.ts and provider-codex/).
  */
@@ -19,6 +22,10 @@ import {
   clientVersion,
   type CodexCredentials,
 } from './container/provider-codex/identity.js';
+import {
+  createContainerRelay,
+  type RunResolution,
+} from './lib/container-relay.js';
 import { runLiveCheck, type LiveCheckResult } from './lib/live-check.js';
 import {
   loadCatalog,
@@ -137,6 +144,46 @@ export function createPlugin(context: PluginContext): CodexPlugin {
     return { accessToken: tokens.accessToken, accountId: tokens.accountId };
   }
 
+  function reportSignInFailure(err: unknown): void {
+    const reason = errorMessage(err);
+    log.error(
+      { plugin: 'codex', tokenFile, reason },
+      err instanceof CodexAuthError
+        ? `Codex sign-in unusable: ${withAuthHint(reason)}`
+        : `Could not read Codex credentials: ${reason}`,
+    );
+  }
+
+  /** The model and effort a run gets, from the catalog and the settings. */
+  async function resolveRun(
+    settings: CodexSettings,
+    signedIn: CodexCredentials,
+  ): Promise<RunResolution> {
+    const loaded = await loadCatalog(
+      context.dataDir,
+      catalogSource(settings, signedIn, RUN_CATALOG_TIMEOUT_MS),
+      { pinned: settings.model || undefined },
+    );
+    reportCatalog(log, loaded);
+    const run = resolveModel(loaded.catalog, settings);
+    if ('error' in run) log.error({ plugin: 'codex' }, run.error);
+    return run;
+  }
+
+  const relay = createContainerRelay({
+    context,
+    credentials,
+    async resolveRun() {
+      const settings = readSettings(context.readEnv);
+      try {
+        return await resolveRun(settings, await credentials());
+      } catch (err) {
+        reportSignInFailure(err);
+        return undefined;
+      }
+    },
+  });
+
   async function catalogFor(
     settings: CodexSettings,
     options: { pinned?: string; refresh?: boolean; timeoutMs: number },
@@ -154,34 +201,26 @@ export function createPlugin(context: PluginContext): CodexPlugin {
     containerProvider: 'container',
 
     async getSecrets(): Promise<Record<string, string>> {
+      // With the relay running, containerArgs() carries the settings and no token.
+      if (relay.active) return {};
       const settings = readSettings(context.readEnv);
       let signedIn: CodexCredentials;
       try {
         signedIn = await credentials();
       } catch (err) {
-        const reason = errorMessage(err);
-        log.error(
-          { plugin: 'codex', tokenFile, reason },
-          err instanceof CodexAuthError
-            ? `Codex sign-in unusable: ${withAuthHint(reason)}`
-            : `Could not read Codex credentials: ${reason}`,
-        );
+        reportSignInFailure(err);
         return {};
       }
-      const loaded = await loadCatalog(
-        context.dataDir,
-        catalogSource(settings, signedIn, RUN_CATALOG_TIMEOUT_MS),
-        { pinned: settings.model || undefined },
-      );
-      reportCatalog(log, loaded);
-      const run = resolveModel(loaded.catalog, settings);
-      if ('error' in run) {
-        log.error({ plugin: 'codex' }, run.error);
-        // Passed on so the chat shows the real reason, not "credentials missing".
-        return { CODEX_CONFIG_ERROR: run.error };
-      }
+      const run = await resolveRun(settings, signedIn);
+      // Passed on so the chat shows the real reason, not "credentials missing".
+      if ('error' in run) return { CODEX_CONFIG_ERROR: run.error };
       return secretsFor(settings, signedIn, run);
     },
+
+    start: relay.start,
+    stop: relay.stop,
+    containerArgs: relay.containerArgs,
+    releaseContainer: relay.releaseContainer,
 
     async isAuthenticated() {
       await ready;

@@ -36,4 +36,17 @@ export interface ProviderPlugin {
    * run; its top holds provider-<name>.ts. See src/provider-plugin.ts.
    */
   containerProvider: string;
+  /**
+   * For NanoClaw releases that pass no secrets to containers; all optional.
+   * See src/provider-plugin.ts.
+   */
+  start?(options: ProviderStartOptions): Promise<void>;
+  stop?(): Promise<void>;
+  containerArgs?(containerName: string): string[];
+  releaseContainer?(containerName: string): void;
+}
+
+export interface ProviderStartOptions {
+  /** Where NanoClaw's credential proxy binds (PROXY_BIND_HOST), when it has one. */
+  bindHost?: string;
 }

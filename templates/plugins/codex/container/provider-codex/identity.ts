@@ -38,17 +38,33 @@ export interface CodexCredentials {
   accountId: string;
 }
 
-/** Headers every backend request carries: sign-in, account, who we are. */
+/**
+ * Headers every backend request carries: sign-in, account, who we are. Through
+ * the host's relay the "token" is the container's relay key and the account is
+ * '' (the relay adds the real ones), so no account header goes out.
+ */
 export function codexHeaders(
   credentials: CodexCredentials,
 ): Record<string, string> {
   return {
     authorization: `Bearer ${credentials.accessToken}`,
-    'chatgpt-account-id': credentials.accountId,
+    ...(credentials.accountId
+      ? { 'chatgpt-account-id': credentials.accountId }
+      : {}),
     originator: ORIGINATOR,
     'user-agent': userAgent(),
   };
 }
+
+/**
+ * The host's Codex relay (lib/relay.ts) serves the two backend endpoints a
+ * container uses under these paths, and answers an unknown or revoked relay
+ * key with HTTP 401 and this error code, so the container can tell it from
+ * the backend refusing the sign-in.
+ */
+export const RELAY_RESPONSES_PATH = '/responses';
+export const RELAY_MODELS_PATH = '/models';
+export const RELAY_KEY_REJECTED = 'nanoclaw_relay_key_rejected';
 
 /** The models endpoint sits beside the responses one: `.../codex/models`. */
 export function modelsUrl(

@@ -10,7 +10,7 @@ import {
   describeDuration,
   httpFailure,
 } from './failures.js';
-import { codexHeaders } from './identity.js';
+import { RELAY_KEY_REJECTED, codexHeaders } from './identity.js';
 import type { InputItem } from './items.js';
 import { ProviderError, asRecord, errorMessage, log } from './output.js';
 import type { Settings } from './settings.js';
@@ -101,6 +101,13 @@ function idleError(settings: Settings): RetryableError {
 
 function unreachable(settings: Settings, err: unknown): RetryableError {
   const detail = describeNetworkError(err);
+  if (settings.relay) {
+    return new RetryableError(
+      `Could not reach the NanoClaw host's Codex relay at ${settings.url}: ${detail}. ` +
+        'Check that NanoClaw is running and that containers may reach the host on CODEX_RELAY_PORT (a firewall may block it).',
+      `Could not reach the host's Codex relay at ${settings.url} (${detail})`,
+    );
+  }
   return new RetryableError(
     `Could not reach Codex at ${settings.url}: ${detail}. ` +
       'Check that the container has network access (and CODEX_API_URL, if you set it).',
@@ -113,6 +120,25 @@ function dropped(settings: Settings, err: unknown): RetryableError {
   return new RetryableError(
     `The connection to ${settings.url} dropped while Codex was answering (${detail}). Send your message again.`,
     `The connection dropped while Codex was answering (${detail})`,
+  );
+}
+
+/**
+ * The relay no longer knows this container's key: the host released it (the
+ * run ended) or restarted. Retrying cannot help, and signing in again neither.
+ */
+function relayRefused(settings: Settings, status: number, text: string) {
+  if (!settings.relay || status !== 401) return undefined;
+  try {
+    if (asRecord(JSON.parse(text).error).code !== RELAY_KEY_REJECTED) {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return new ProviderError(
+    "The NanoClaw host's Codex relay no longer accepts this container's key " +
+      '(NanoClaw restarted, or this run was already closed). Send your message again.',
   );
 }
 
@@ -163,7 +189,10 @@ async function attemptRound(
     watchdog.touch();
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => '');
-      throw httpFailure(response.status, response.headers, text, settings);
+      throw (
+        relayRefused(settings, response.status, text) ??
+        httpFailure(response.status, response.headers, text, settings)
+      );
     }
     return await readRound(response, response.body, settings, watchdog);
   } finally {

@@ -2,10 +2,19 @@
  * What one container run needs to know. The host passes its settings with the
  * secrets on stdin; the environment is a fallback, so tests can set them too.
  * The timing knobs are environment only: they are for tests and operators.
+ *
+ * NanoClaw releases that keep every secret out of containers send no token:
+ * the host runs a Codex relay instead and gives this run its address and a key
+ * of its own (CODEX_RELAY_URL, CODEX_RELAY_KEY in the environment). Requests
+ * then go to the relay, which signs them on the host.
  */
 import path from 'path';
 
-import { DEFAULT_API_URL, clientVersion } from './identity.js';
+import {
+  DEFAULT_API_URL,
+  RELAY_RESPONSES_PATH,
+  clientVersion,
+} from './identity.js';
 
 export interface ContainerInputLike {
   prompt: string;
@@ -20,10 +29,14 @@ export interface ContainerInputLike {
 }
 
 export interface Settings {
+  /** The ChatGPT access token; through the relay, this run's relay key. */
   accessToken: string;
+  /** '' through the relay, which adds the account itself. */
   accountId: string;
   /** The responses endpoint; the model catalog sits beside it. */
   url: string;
+  /** Requests go through the host's Codex relay: no token is in this container. */
+  relay: boolean;
   /** '' until resolved from the catalog (the host normally sends one). */
   model: string;
   /** The user chose the model in .env: never swap it for another. */
@@ -71,22 +84,50 @@ const MISSING_CREDENTIALS =
   `On the NanoClaw host run \`${AUTH_COMMAND}\`, then send your message again ` +
   '(the host log says why the credentials could not be read).';
 
+type Endpoint = Pick<Settings, 'accessToken' | 'accountId' | 'url' | 'relay'>;
+
+/** The relay's address and key, set by the host as docker -e arguments. */
+function relayEndpoint(): Endpoint | undefined {
+  const base = (process.env.CODEX_RELAY_URL ?? '').trim().replace(/\/+$/, '');
+  const key = (process.env.CODEX_RELAY_KEY ?? '').trim();
+  if (!base || !key) return undefined;
+  return {
+    accessToken: key,
+    accountId: '',
+    url: `${base}${RELAY_RESPONSES_PATH}`,
+    relay: true,
+  };
+}
+
+/** A token on stdin (the releases that pass secrets so) wins over the relay. */
+function endpoint(
+  setting: (name: string) => string,
+): Endpoint | { error: string } {
+  const accessToken = setting('CODEX_ACCESS_TOKEN');
+  if (!accessToken) return relayEndpoint() ?? { error: MISSING_CREDENTIALS };
+  const accountId = setting('CODEX_ACCOUNT_ID');
+  if (!accountId) return { error: MISSING_CREDENTIALS };
+  return {
+    accessToken,
+    accountId,
+    url: setting('CODEX_API_URL') || DEFAULT_API_URL,
+    relay: false,
+  };
+}
+
 export function readSettings(
   input: ContainerInputLike,
 ): { settings: Settings } | { error: string } {
   const setting = (name: string) => hostSetting(input, name);
   const configError = setting('CODEX_CONFIG_ERROR');
   if (configError) return { error: configError };
-  const accessToken = setting('CODEX_ACCESS_TOKEN');
-  const accountId = setting('CODEX_ACCOUNT_ID');
-  if (!accessToken || !accountId) return { error: MISSING_CREDENTIALS };
+  const reached = endpoint(setting);
+  if ('error' in reached) return reached;
 
   const workspace = process.env.NANOCLAW_WORKSPACE || '/workspace';
   return {
     settings: {
-      accessToken,
-      accountId,
-      url: setting('CODEX_API_URL') || DEFAULT_API_URL,
+      ...reached,
       model: setting('CODEX_MODEL'),
       modelPinned: setting('CODEX_MODEL_PINNED') === '1',
       effort: setting('CODEX_REASONING_EFFORT') || undefined,
