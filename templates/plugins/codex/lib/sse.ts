@@ -4,11 +4,13 @@
  * full parser; this one never needs more than the first few events.
  */
 
-export type FirstToken =
-  | { text: true }
-  | { completed: true }
-  | { failed: string }
-  | { ended: true };
+// Named members keep the union on one line: prettier 3.8 and 3.10 would lay out
+// a long one differently, and NanoClaw's checkouts pin either.
+type Text = { text: true };
+type Completed = { completed: true };
+type Failed = { failed: string };
+type Ended = { ended: true };
+export type FirstToken = Text | Completed | Failed | Ended;
 
 function asRecord(value: unknown): Record<string, any> {
   return value && typeof value === 'object'
