@@ -63,7 +63,11 @@ async function cacheFingerprint(cacheDir: string): Promise<string> {
   return sha256(lines.sort().join('\n'));
 }
 
-function readVariantSpec(variant: string): { crlf?: string[] } {
+function readVariantSpec(variant: string): {
+  description?: string;
+  crlf?: string[];
+  delete?: string[];
+} {
   const file = path.join(VARIANTS_DIR, variant, 'variant.json');
   return variant !== 'base' && fs.existsSync(file) ? fs.readJsonSync(file) : {};
 }
@@ -80,11 +84,22 @@ describe('listVariants', () => {
   it('lists the base first, then every overlay folder', () => {
     expect(listVariants()).toEqual([
       'base',
+      'credential-proxy',
       'customised',
       'env-multiline',
       'no-rootdir',
+      'onecli',
       'secrets-four',
+      'v2',
+      'width-120',
     ]);
+  });
+
+  it('gives every overlay a one-line description in its variant.json', () => {
+    for (const variant of listVariants().filter((name) => name !== 'base')) {
+      const { description } = readVariantSpec(variant);
+      expect(description, variant).toMatch(/^[^\n]+$/);
+    }
   });
 });
 
@@ -97,7 +112,8 @@ describe.each(listVariants())('variant %s', (variant) => {
   afterAll(() => copy?.cleanup());
 
   it('materialises the base with the overlay on top, and nothing generated', async () => {
-    const crlf = new Set(readVariantSpec(variant).crlf ?? []);
+    const spec = readVariantSpec(variant);
+    const crlf = new Set(spec.crlf ?? []);
     const overlayDir = path.join(VARIANTS_DIR, variant);
     const overlay =
       variant === 'base'
@@ -107,6 +123,12 @@ describe.each(listVariants())('variant %s', (variant) => {
       ...(await treeSnapshot(BASE_SAMPLE_DIR)),
       ...overlay,
     };
+    // Base files the variant does not have, with everything below them.
+    for (const rel of spec.delete ?? []) {
+      for (const key of Object.keys(expected)) {
+        if (key === rel || key.startsWith(`${rel}/`)) delete expected[key];
+      }
+    }
     for (const rel of crlf) {
       const stored = fs.existsSync(path.join(overlayDir, rel))
         ? path.join(overlayDir, rel)
