@@ -152,6 +152,45 @@ interface RunArgs {
   env: Record<string, string>;
   mounts: Mount[];
   remove: boolean;
+  /** `--add-host NAME:IP`; `host-gateway` is the host itself, which shares our network. */
+  hosts: Record<string, string>;
+}
+
+function addHost(run: RunArgs, spec: string): void {
+  const colon = spec.indexOf(':');
+  if (colon <= 0)
+    throw new Error(`fake docker: cannot parse --add-host ${spec}`);
+  const ip = spec.slice(colon + 1);
+  run.hosts[spec.slice(0, colon)] = ip === 'host-gateway' ? '127.0.0.1' : ip;
+}
+
+/**
+ * --add-host in bind mode: the container's own /etc/hosts (a bind mount in its
+ * mount namespace), so names resolve as in Docker.
+ */
+function hostsFileLines(run: RunArgs, root: string): string[] {
+  const names = Object.entries(run.hosts);
+  if (!names.length) return [];
+  const file = path.join(root, 'etc-hosts');
+  const base = fs.existsSync('/etc/hosts')
+    ? fs.readFileSync('/etc/hosts', 'utf8')
+    : '';
+  fs.writeFileSync(
+    file,
+    `${base}${names.map(([name, ip]) => `${ip} ${name}`).join('\n')}\n`,
+  );
+  return [`mount --bind ${quote(file)} /etc/hosts`];
+}
+
+/** Copy mode has no namespace for /etc/hosts: point URLs in the environment at the IP instead. */
+function withHostsResolved(run: RunArgs): Record<string, string> {
+  const env = { ...run.env };
+  for (const [name, ip] of Object.entries(run.hosts)) {
+    for (const key of Object.keys(env)) {
+      env[key] = env[key].split(`//${name}:`).join(`//${ip}:`);
+    }
+  }
+  return env;
 }
 
 function parseRunArgs(args: string[]): RunArgs {
@@ -161,6 +200,7 @@ function parseRunArgs(args: string[]): RunArgs {
     env: {},
     mounts: [],
     remove: false,
+    hosts: {},
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -175,6 +215,10 @@ function parseRunArgs(args: string[]): RunArgs {
       else run.env[pair.slice(0, eq)] = pair.slice(eq + 1);
     } else if (arg === '-v' || arg === '--volume') {
       run.mounts.push(parseVolume(args[++i]));
+    } else if (arg.startsWith('--add-host=')) {
+      addHost(run, arg.slice('--add-host='.length));
+    } else if (arg === '--add-host') {
+      addHost(run, args[++i]);
     } else if (arg.startsWith('-')) {
       throw new Error(`fake docker: unsupported option ${arg}`);
     } else {
@@ -244,6 +288,7 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
   const copiedBack = config.isolation === 'bind' ? [] : placeCopies(mounts, at);
   if (config.isolation === 'bind') {
     for (const mount of mounts) setup.push(...bindMountLines(mount, at));
+    setup.push(...hostsFileLines(run, root));
   }
   // The entrypoint: compile the mounted sources, then run them. tsc reports on stdout,
   // which belongs to the output markers, so its report goes to stderr.
@@ -261,7 +306,7 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
     ].join(':'),
     HOME: at('/home/node'),
     ...config.image.env,
-    ...run.env,
+    ...(config.isolation === 'bind' ? run.env : withHostsResolved(run)),
     NANOCLAW_WORKSPACE: at('/workspace'),
     NANOCLAW_CODEX_SESSIONS_DIR: at('/home/node/.claude/codex-sessions'),
   };
