@@ -66,13 +66,28 @@ export function pruneEmptyDirs(root: string, relativeDir: string): void {
 /** Write a file via a temp file and rename, so a crash never leaves half a file. */
 export function writeFileAtomic(file: string, content: string | Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = atomicTempFile(file);
   let mode: number | undefined;
   try {
     mode = fs.statSync(file).mode & 0o777;
   } catch {
     mode = undefined;
   }
-  fs.writeFileSync(temp, content, mode === undefined ? {} : { mode });
-  fs.renameSync(temp, file);
+  try {
+    fs.writeFileSync(temp, content, mode === undefined ? {} : { mode });
+    fs.renameSync(temp, file);
+  } catch (err) {
+    // A failed write (an immutable target, a full disk) leaves no temp file behind.
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // The folder itself refuses changes: there is no temp file either.
+    }
+    throw err;
+  }
+}
+
+/** The temp file writeFileAtomic uses for `file` in process `pid`. */
+export function atomicTempFile(file: string, pid = process.pid): string {
+  return `${file}.${pid}.tmp`;
 }
