@@ -1,30 +1,38 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { journaled, recoverInterruptedRun, writeChanges } from './commit.js';
+import {
+  assertBuildable,
+  installAndValidate,
+  missingInstallation,
+  type InstallOutcome,
+} from './apply-install.js';
+import {
+  journaled,
+  recoverBeforeChecks,
+  recoverInterruptedRun,
+  writeChanges,
+} from './commit.js';
 import { summarise } from './diff.js';
-import { SkillError, UsageError } from './errors.js';
+import { SkillError } from './errors.js';
 import { finishApply } from './finish.js';
 import { sha256 } from './fs-util.js';
 import type { Journal } from './journal.js';
 import { loadManifest, templateFiles, type SkillManifest } from './manifest.js';
 import { toolVersion } from './paths.js';
-import { assertWritable, planApply } from './plan.js';
+import { planApply, type Plan } from './plan.js';
+import { assertWritable } from './preflight.js';
 import type { Reporter } from './reporter.js';
 import { baseResult, reportDryRun, type RunResult } from './result.js';
 import {
+  originalFilePath,
   readState,
-  stateBlobPath,
+  stateFilePath,
+  updateState,
   writeState,
   type SkillState,
 } from './state.js';
-import {
-  assertEntryPointBuilt,
-  installLocalDependencies,
-  missingDependencies,
-  npmBuild,
-  outDir,
-} from './steps/npm.js';
+import { envPaths } from './steps/env-file.js';
 import { confirm } from './prompt.js';
 import { resolveTarget } from './target.js';
 import { withTargetLock } from './lock.js';
@@ -49,84 +57,28 @@ export interface ApplyOptions {
   model?: string;
 }
 
-/** The lock file as it was before install, kept so remove can restore it byte for byte. */
-function lockBeforeInstall(
-  root: string,
-  manifest: SkillManifest,
-): Buffer | undefined {
-  const file = path.join(root, 'package-lock.json');
-  if (!fs.existsSync(file)) return undefined;
-  const bytes = fs.readFileSync(file);
-  const alreadyThere = Object.keys(manifest.dependencies).some((name) =>
-    bytes.includes(`"node_modules/${name}"`),
-  );
-  return alreadyThere ? undefined : bytes;
-}
-
-async function installAndValidate(
-  root: string,
-  manifest: SkillManifest,
-  options: ApplyOptions,
-  reporter: Reporter,
-  journal: Journal,
-): Promise<SkillState['installed']> {
-  let installed: SkillState['installed'];
-  if (options.skipInstall) {
-    reporter.skip('Install local package', '--skip-install');
-  } else if (Object.keys(manifest.dependencies).length > 0) {
-    const lockBefore = lockBeforeInstall(root, manifest);
-    await reporter.step(
-      'Install local package',
-      () => installLocalDependencies(root, manifest.dependencies, journal),
-      (names) => names.join(', '),
-    );
-    const lockFile = path.join(root, 'package-lock.json');
-    installed = {
-      packageJson: sha256(fs.readFileSync(path.join(root, 'package.json'))),
-      packageLock: fs.existsSync(lockFile)
-        ? sha256(fs.readFileSync(lockFile))
-        : undefined,
-    };
-    if (lockBefore) {
-      const blob = stateBlobPath(
-        root,
-        manifest.name,
-        'package-lock.before.json',
-      );
-      journal.willCreate(path.relative(root, path.dirname(blob)));
-      fs.mkdirSync(path.dirname(blob), { recursive: true });
-      fs.writeFileSync(blob, lockBefore);
-    }
-    for (const pkg of manifest.packages) {
-      await reporter.step(`Build ${pkg}`, () =>
-        npmBuild(path.join(root, pkg), `Building ${pkg}`),
-      );
-    }
-  }
-  if (options.skipBuild) {
-    reporter.skip('Build and validate NanoClaw', '--skip-build');
-  } else {
-    journal.preserveDir(outDir(root));
-    await reporter.step('Build and validate NanoClaw', async () => {
-      await npmBuild(root, 'The NanoClaw build (npm run build)');
-      assertEntryPointBuilt(root);
-    });
-  }
-  return installed;
-}
-
 function recordState(
   root: string,
   manifest: SkillManifest,
   previous: SkillState | undefined,
-  installed: SkillState['installed'],
+  outcome: InstallOutcome | undefined,
+  plan: Plan,
+  journal?: Journal,
 ): void {
+  // A kept file is the user's: only a hash from an apply that wrote it stays.
   const templates: Record<string, string> = {};
   for (const file of templateFiles(manifest)) {
     const absolute = path.join(root, file);
-    if (fs.existsSync(absolute))
-      templates[file] = sha256(fs.readFileSync(absolute));
+    const hash = plan.kept.includes(file)
+      ? previous?.templates[file]
+      : fs.existsSync(absolute)
+        ? sha256(fs.readFileSync(absolute))
+        : undefined;
+    if (hash) templates[file] = hash;
   }
+  const union = (a: string[] = [], b: string[] = []) =>
+    a.length + b.length > 0 ? [...new Set([...a, ...b])] : undefined;
+  journal?.record([stateFilePath(manifest.name)]);
   writeState(root, {
     ...previous,
     skill: manifest.name,
@@ -134,24 +86,119 @@ function recordState(
     toolVersion: toolVersion(),
     appliedAt: new Date().toISOString(),
     templates,
-    installed: installed ?? previous?.installed,
+    installed: outcome?.installed ?? previous?.installed,
+    originals: union(previous?.originals, plan.overwritten),
+    createdPaths: union(previous?.createdPaths, outcome?.created),
   });
 }
 
-/** The build needs the local packages: refuse --skip-install alone before anything is written. */
-function assertBuildable(
+/**
+ * The target's own files that --force replaces: their bytes go into the
+ * state (journaled, so a rollback takes them out again) before the write.
+ */
+function saveOriginals(
+  root: string,
+  manifest: SkillManifest,
+  files: string[],
+  journal: Journal,
+): void {
+  const saved = files.map((file) => originalFilePath(manifest.name, file));
+  journal.record(saved);
+  files.forEach((file, i) => {
+    const target = path.join(root, saved[i]);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(root, file), target);
+  });
+}
+
+/** Run the setup steps, recording data/env/env in the state when they create it. */
+async function finishAndRecord(
   root: string,
   manifest: SkillManifest,
   options: ApplyOptions,
-): void {
-  if (!options.skipInstall || options.skipBuild || options.dryRun) return;
-  const missing = missingDependencies(root, manifest.dependencies);
-  if (missing.length > 0) {
-    throw new UsageError(
-      `--skip-install leaves ${missing.join(', ')} uninstalled, so the build would fail.`,
-      'Add --skip-build as well, or drop --skip-install.',
-    );
+  reporter: Reporter,
+  result: RunResult,
+): Promise<void> {
+  const { envFile, containerEnvFile } = envPaths(root);
+  const existed = fs.existsSync(containerEnvFile);
+  const envBefore = fs.existsSync(envFile)
+    ? sha256(fs.readFileSync(envFile))
+    : null;
+  try {
+    await finishApply(root, manifest, options, reporter, result);
+  } finally {
+    if (!existed && fs.existsSync(containerEnvFile)) {
+      updateState(root, manifest.name, (state) => ({
+        containerEnvCreated: state.containerEnvCreated ?? { envBefore },
+      }));
+    }
   }
+}
+
+/** Files are in place, yet the install or build is not: redo those steps. */
+async function reinstall(
+  root: string,
+  manifest: SkillManifest,
+  state: SkillState | undefined,
+  plan: Plan,
+  options: ApplyOptions,
+  reporter: Reporter,
+): Promise<void> {
+  assertWritable(root, [], options.skipInstall ? [] : ['package-lock.json']);
+  await journaled(root, 'apply', manifest.name, reporter, async (journal) => {
+    journal.snapshotFiles();
+    const outcome = await installAndValidate(
+      root,
+      manifest,
+      options,
+      reporter,
+      journal,
+    );
+    recordState(root, manifest, state, outcome, plan, journal);
+  });
+}
+
+async function applyPlan(
+  root: string,
+  manifest: SkillManifest,
+  state: SkillState | undefined,
+  plan: Plan,
+  options: ApplyOptions,
+  reporter: Reporter,
+): Promise<void> {
+  const summary = summarise(plan.changes);
+  reporter.info(
+    `${manifest.name}: ${summary.created.length} file(s) to create, ${summary.updated.length} to update in ${root}`,
+  );
+  if (!options.yes && !(await confirm('Apply these changes?', true))) {
+    throw new SkillError('Cancelled; nothing was changed.');
+  }
+  assertWritable(
+    root,
+    plan.changes,
+    options.skipInstall ? [] : ['package-lock.json'],
+  );
+
+  await journaled(root, 'apply', manifest.name, reporter, async (journal) => {
+    await reporter.step(
+      'Write files',
+      async () => {
+        saveOriginals(root, manifest, plan.overwritten, journal);
+        writeChanges(root, plan.changes, journal);
+        journal.snapshotFiles();
+      },
+      () =>
+        `${summary.created.length} created, ${summary.updated.length} updated`,
+    );
+    const outcome = await installAndValidate(
+      root,
+      manifest,
+      options,
+      reporter,
+      journal,
+    );
+    recordState(root, manifest, state, outcome, plan, journal);
+  });
 }
 
 export async function applySkill(
@@ -161,6 +208,7 @@ export async function applySkill(
   print: (text: string) => void,
 ): Promise<RunResult> {
   const manifest = loadManifest(skillName);
+  if (!options.dryRun) await recoverBeforeChecks(options.target, reporter);
   const root = resolveTarget(options.target, manifest);
   assertBuildable(root, manifest, options);
 
@@ -175,52 +223,32 @@ export async function applySkill(
   }
 
   return withTargetLock(root, async () => {
-    recoverInterruptedRun(root, reporter);
+    await recoverInterruptedRun(root, reporter);
     const state = readState(root, manifest.name);
     const plan = await planApply(root, manifest, state, options);
     const result = baseResult('apply', manifest, root, plan, false);
     for (const warning of plan.warnings) reporter.warn(warning);
 
-    if (plan.changes.length === 0) {
-      result.status = 'already-applied';
-      reporter.info(
-        `${manifest.name} is already applied to ${root}; going straight to setup.`,
-      );
-      if (!state) recordState(root, manifest, state, undefined);
-      await finishApply(root, manifest, options, reporter, result);
-      return result;
+    if (plan.changes.length > 0) {
+      await applyPlan(root, manifest, state, plan, options, reporter);
+      result.status = 'applied';
+    } else {
+      const missing = missingInstallation(root, manifest, options);
+      if (missing.length > 0) {
+        reporter.warn(
+          `${manifest.name}'s files are in place, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing; installing and building again.`,
+        );
+        await reinstall(root, manifest, state, plan, options, reporter);
+        result.status = 'applied';
+      } else {
+        result.status = 'already-applied';
+        reporter.info(
+          `${manifest.name} is already applied to ${root}; going straight to setup.`,
+        );
+        if (!state) recordState(root, manifest, state, undefined, plan);
+      }
     }
-
-    const summary = summarise(plan.changes);
-    reporter.info(
-      `${manifest.name}: ${summary.created.length} file(s) to create, ${summary.updated.length} to update in ${root}`,
-    );
-    if (!options.yes && !(await confirm('Apply these changes?', true))) {
-      throw new SkillError('Cancelled; nothing was changed.');
-    }
-    assertWritable(root, plan.changes);
-
-    await journaled(root, 'apply', manifest.name, reporter, async (journal) => {
-      await reporter.step(
-        'Write files',
-        async () => {
-          writeChanges(root, plan.changes, journal);
-          journal.snapshotFiles();
-        },
-        () =>
-          `${summary.created.length} created, ${summary.updated.length} updated`,
-      );
-      const installed = await installAndValidate(
-        root,
-        manifest,
-        options,
-        reporter,
-        journal,
-      );
-      recordState(root, manifest, state, installed);
-    });
-    result.status = 'applied';
-    await finishApply(root, manifest, options, reporter, result);
+    await finishAndRecord(root, manifest, options, reporter, result);
     return result;
   });
 }

@@ -20,6 +20,8 @@ export interface EditJob {
   codemods: string[];
   /** What the plan already changed in memory (templates), by path; null is deleted. */
   pending: Record<string, string | null>;
+  /** Remove: take out the parts of a drifted edit that are still there, instead of refusing. */
+  force?: boolean;
 }
 
 export interface EditOutcome {
@@ -33,6 +35,8 @@ export interface EditOutcome {
 export interface Problem {
   file: string;
   message: string;
+  /** --force goes past it (the user accepts what it says will happen). */
+  forceable?: boolean;
 }
 
 export interface FileEdit {
@@ -93,6 +97,39 @@ function inspect(
   return { source, state: detection.state };
 }
 
+/**
+ * An edit only partly as apply left it (some parts gone, or changed inside
+ * what the skill added so they no longer read as the skill's): reverting the
+ * parts still there would leave the rest half-done, e.g. an async function
+ * with a caller that no longer awaits it. Remove stops on it unless --force.
+ */
+function driftProblem(codemod: Codemod, file: string, source: string): Problem {
+  const parts = codemod.detect(source, file).parts ?? [];
+  const differs = parts.filter((p) => !p.applied).map((p) => `\`${p.name}\``);
+  const present = parts.length - differs.length;
+  return {
+    file,
+    message: `edit ${codemod.id} has drifted: ${differs.join(', ')} ${differs.length === 1 ? 'is' : 'are'} not as apply wrote ${differs.length === 1 ? 'it' : 'them'} (changed or removed since), while ${present} other part${present === 1 ? ' is' : 's are'} still there. Reverting only those would leave the file half-edited: put it back as apply wrote it, or pass --force to revert what is still there`,
+    forceable: true,
+  };
+}
+
+/** The next text of a file for a remove, or undefined when nothing is to change. */
+function revertOne(
+  codemod: Codemod,
+  file: string,
+  found: { source: string; state: CodemodState },
+  force: boolean,
+  problems: Problem[],
+): string | undefined {
+  if (found.state === 'not-applied') return undefined;
+  if (found.state === 'partial' && !force) {
+    problems.push(driftProblem(codemod, file, found.source));
+    return undefined;
+  }
+  return codemod.revert(found.source, file);
+}
+
 /** The next text of a file for an apply, or undefined when nothing is to change. */
 function applyOne(
   codemod: Codemod,
@@ -133,9 +170,13 @@ export function runEdits(job: EditJob): EditResult {
       const next =
         job.operation === 'apply'
           ? applyOne(codemod, file, found, result.problems)
-          : found.state === 'not-applied'
-            ? undefined
-            : codemod.revert(found.source, file);
+          : revertOne(
+              codemod,
+              file,
+              found,
+              Boolean(job.force),
+              result.problems,
+            );
       if (next === undefined) continue;
       if (!starts.has(file)) starts.set(file, found.source);
       tree.write(file, next);

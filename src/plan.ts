@@ -1,14 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
-
 import { prepareDiff } from './diff.js';
 import { runEditJob } from './edit-runner.js';
 import type { EditOutcome, EditResult, Problem } from './edits.js';
 import { SkillError } from './errors.js';
 import { sha256 } from './fs-util.js';
+import { keptFilesBreakingTheBuild } from './kept-files.js';
 import { readTemplate, templateFiles, type SkillManifest } from './manifest.js';
 import { addDependencies, removeDependencies } from './package-json.js';
-import type { SkillState } from './state.js';
+import { readOriginal, type SkillState } from './state.js';
 import { Tree, type FileChange } from './tree.js';
 
 export type { EditOutcome };
@@ -21,12 +19,16 @@ export interface Plan {
   edits: EditOutcome[];
   /** Template files kept because the user changed them (remove), or not overwritten (apply). */
   kept: string[];
+  /** apply --force: files of the target's own it replaces; their bytes go into the state first. */
+  overwritten: string[];
   warnings: string[];
 }
 
 export interface PlanOptions {
   force?: boolean;
   dryRun?: boolean;
+  /** Remove: the skill's packages stay installed, so importing them still works. */
+  skipInstall?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ async function codemodPass(
       root: tree.root,
       codemods: manifest.codemods,
       pending: tree.pending(),
+      force: options.force,
     },
     // A dry run will print every change: diff the ones known so far meanwhile.
     options.dryRun ? () => prepareDiff(tree.changes()) : undefined,
@@ -61,43 +64,73 @@ async function codemodPass(
   return { edits, problems };
 }
 
+const ANCHOR_HINT =
+  'These files differ from what the skill expects. Restore the expected code near each anchor (or apply the change by hand), then retry.';
+const FORCE_HINT =
+  'Each says what --force would do instead; pass --force if that is what you want, or fix the file and retry.';
+
 function failOnProblems(problems: Problem[], operation: string): void {
   if (problems.length === 0) return;
+  const onlyForceable = problems.every((p) => p.forceable);
   throw new SkillError(
     `Cannot ${operation}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the target. Nothing was changed.`,
     {
       file: problems[0].file,
       details: problems.map((p) => `${p.file}: ${p.message}`),
-      hint: 'These files differ from what the skill expects. Restore the expected code near each anchor (or apply the change by hand), then retry.',
+      hint: onlyForceable
+        ? FORCE_HINT
+        : problems.some((p) => p.forceable)
+          ? `${ANCHOR_HINT} ${FORCE_HINT}`
+          : ANCHOR_HINT,
     },
   );
 }
 
+interface TemplatePlan {
+  kept: string[];
+  overwritten: string[];
+  warnings: string[];
+}
+
+/**
+ * Template files into the tree. A file that differs from what apply wrote is
+ * kept, or with --force replaced. When no apply ever wrote it, it is the
+ * target's own file: its bytes are saved for remove to put back (once, so a
+ * later --force keeps the first). One the skill wrote and the user changed
+ * since is only overwritten, as --force says.
+ */
 function planTemplates(
   tree: Tree,
   manifest: SkillManifest,
   state: SkillState | undefined,
   options: PlanOptions,
-  kept: string[],
-  warnings: string[],
-): void {
+): TemplatePlan {
+  const plan: TemplatePlan = { kept: [], overwritten: [], warnings: [] };
   for (const file of templateFiles(manifest)) {
     const wanted = readTemplate(file).toString('utf8');
     const existing = tree.read(file);
     if (existing === wanted) continue;
     const ours =
-      existing === null ||
-      options.force ||
-      state?.templates[file] === sha256(existing);
-    if (ours) {
+      existing === null || state?.templates[file] === sha256(existing);
+    if (ours || options.force) {
       tree.write(file, wanted);
+      const targetsOwn =
+        state?.templates[file] === undefined &&
+        !state?.originals?.includes(file);
+      if (!ours && targetsOwn) {
+        plan.overwritten.push(file);
+        plan.warnings.push(
+          `${file} exists and differs from the skill's template; --force replaces it (yours is kept for remove-skill to put back).`,
+        );
+      }
     } else {
-      kept.push(file);
-      warnings.push(
+      plan.kept.push(file);
+      plan.warnings.push(
         `${file} exists and differs from the skill's template; kept yours (--force overwrites it).`,
       );
     }
   }
+  return plan;
 }
 
 export async function planApply(
@@ -107,10 +140,12 @@ export async function planApply(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const tree = new Tree(root);
-  const kept: string[] = [];
-  const warnings: string[] = [];
-
-  planTemplates(tree, manifest, state, options, kept, warnings);
+  const { kept, overwritten, warnings } = planTemplates(
+    tree,
+    manifest,
+    state,
+    options,
+  );
 
   const { edits, problems } = await codemodPass(
     tree,
@@ -134,6 +169,7 @@ export async function planApply(
     changes: tree.changes(),
     edits,
     kept,
+    overwritten,
     warnings,
   };
 }
@@ -162,21 +198,15 @@ export async function planRemove(
     );
   }
 
-  for (const file of templateFiles(manifest)) {
-    const existing = tree.read(file);
-    if (existing === null) continue;
-    const unchanged = state?.templates[file]
-      ? state.templates[file] === sha256(existing)
-      : existing === readTemplate(file).toString('utf8');
-    if (unchanged || options.force) {
-      tree.delete(file);
-    } else {
-      kept.push(file);
-      warnings.push(
-        `${file} was changed since apply; kept it (--force removes it).`,
-      );
-    }
-  }
+  planTemplateRemoval(tree, manifest, state, options, {
+    kept,
+    warnings,
+    problems,
+  });
+  const removedPackages = options.skipInstall
+    ? []
+    : Object.keys(manifest.dependencies);
+  problems.push(...keptFilesBreakingTheBuild(tree, kept, removedPackages));
 
   failOnProblems(problems, `remove ${manifest.name}`);
   return {
@@ -186,23 +216,50 @@ export async function planRemove(
     changes: tree.changes(),
     edits,
     kept,
+    overwritten: [],
     warnings,
   };
 }
 
-/** Refuse before writing when a file to change is marked read-only. */
-export function assertWritable(root: string, changes: FileChange[]): void {
-  for (const change of changes) {
-    const absolute = path.join(root, change.path);
-    if (!fs.existsSync(absolute)) continue;
-    const mode = fs.statSync(absolute).mode;
-    if ((mode & 0o222) === 0) {
-      throw new SkillError(
-        `${change.path} is read-only (mode ${(mode & 0o777).toString(8)}). Nothing was changed.`,
-        {
-          file: absolute,
-          hint: `Make it writable (chmod u+w ${change.path}) and retry.`,
-        },
+/**
+ * Each template file is deleted, or, where apply replaced a file of the
+ * target's own, that file is put back. A file changed since apply is kept
+ * (--force: deleted, or replaced by the saved one).
+ */
+function planTemplateRemoval(
+  tree: Tree,
+  manifest: SkillManifest,
+  state: SkillState | undefined,
+  options: PlanOptions,
+  out: { kept: string[]; warnings: string[]; problems: Problem[] },
+): void {
+  for (const file of templateFiles(manifest)) {
+    const existing = tree.read(file);
+    const original = readOriginal(tree.root, state, file);
+    const recorded = state?.templates[file];
+    if (existing === null) {
+      if (original !== undefined) tree.write(file, original);
+      continue;
+    }
+    const unchanged = recorded
+      ? recorded === sha256(existing)
+      : existing === readTemplate(file).toString('utf8');
+    if (unchanged || options.force) {
+      if (original !== undefined) tree.write(file, original);
+      else tree.delete(file);
+    } else if (original !== undefined) {
+      out.problems.push({
+        file,
+        message:
+          'apply replaced your own version of this file, and it was changed again since; --force puts your version from before apply back (the changes since apply are lost)',
+        forceable: true,
+      });
+    } else {
+      out.kept.push(file);
+      out.warnings.push(
+        state && !recorded
+          ? `${file} is not the skill's version (apply kept yours); kept it (--force removes it).`
+          : `${file} was changed since apply; kept it (--force removes it).`,
       );
     }
   }

@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { baseResult, reportDryRun } from './result.js';
-import { journaled, recoverInterruptedRun, writeChanges } from './commit.js';
+import {
+  journaled,
+  recoverBeforeChecks,
+  recoverInterruptedRun,
+  writeChanges,
+} from './commit.js';
 import { summarise } from './diff.js';
 import { SkillError } from './errors.js';
 import { finishRemove } from './finish.js';
@@ -10,7 +15,9 @@ import { pruneEmptyDirs, sha256, writeFileAtomic } from './fs-util.js';
 import type { Journal } from './journal.js';
 import { withTargetLock } from './lock.js';
 import { loadManifest, templateFiles, type SkillManifest } from './manifest.js';
-import { assertWritable, planRemove } from './plan.js';
+import { binLinksInto, readModuleEntries } from './node-modules-snapshot.js';
+import { planRemove, type Plan } from './plan.js';
+import { assertWritable } from './preflight.js';
 import { confirm } from './prompt.js';
 import type { Reporter } from './reporter.js';
 import type { RunResult } from './result.js';
@@ -27,6 +34,7 @@ import {
   outDir,
   uninstallDependencies,
 } from './steps/npm.js';
+import { envPaths } from './steps/env-file.js';
 import { resolveTarget } from './target.js';
 
 export interface RemoveOptions {
@@ -66,13 +74,9 @@ async function uninstallSkillDependencies(
     sha256(fs.readFileSync(lockFile)) === state.installed.packageLock;
   if (lockUnchanged) {
     journal.record(['package-lock.json']);
+    journal.guardNodeModules(names);
     writeFileAtomic(lockFile, fs.readFileSync(blob));
-    for (const name of names) {
-      fs.rmSync(path.join(root, 'node_modules', name), {
-        recursive: true,
-        force: true,
-      });
-    }
+    removeModules(root, names);
     return 'package-lock.json restored';
   }
   const plannedPackageJson = fs.readFileSync(
@@ -81,6 +85,17 @@ async function uninstallSkillDependencies(
   );
   await uninstallDependencies(root, names, plannedPackageJson, journal);
   return `npm uninstall ${names.join(' ')}`;
+}
+
+/** What npm uninstall would take out of node_modules: the packages and their .bin links. */
+function removeModules(root: string, names: string[]): void {
+  const links = binLinksInto(readModuleEntries(root), names);
+  for (const entry of [...names, ...links]) {
+    fs.rmSync(path.join(root, 'node_modules', entry), {
+      recursive: true,
+      force: true,
+    });
+  }
 }
 
 function removeBuildOutputs(
@@ -103,6 +118,113 @@ function removeBuildOutputs(
   return removed;
 }
 
+/** The validation build; when it fails, name the kept files it may trip over. */
+async function validateBuild(
+  root: string,
+  plan: Plan,
+  reporter: Reporter,
+  journal: Journal,
+): Promise<void> {
+  journal.preserveDir(outDir(root));
+  await reporter.step('Build and validate NanoClaw', async () => {
+    try {
+      await npmBuild(root, 'The NanoClaw build (npm run build)');
+      assertEntryPointBuilt(root);
+    } catch (err) {
+      if (!(err instanceof SkillError) || plan.kept.length === 0) throw err;
+      throw new SkillError(err.message, {
+        file: err.file,
+        details: err.details,
+        hint: `Remove kept ${plan.kept.join(', ')} because you changed them since apply. If the errors above are in them, run remove-skill again with --force to delete them too (save your changes elsewhere first).`,
+      });
+    }
+  });
+}
+
+/** What apply's steps created (the build output folder): gone again, inside the journal. */
+function removeCreatedOutput(
+  root: string,
+  state: SkillState | undefined,
+  journal: Journal,
+): void {
+  const out = outDir(root);
+  if (!state?.createdPaths?.includes(out)) return;
+  if (!fs.existsSync(path.join(root, out))) return;
+  journal.preserveDir(out);
+  fs.rmSync(path.join(root, out), { recursive: true, force: true });
+}
+
+/** data/env/env apply created, once setup restored .env, unless .env holds more since. */
+function removeCreatedContainerEnv(
+  root: string,
+  state: SkillState | undefined,
+): void {
+  const created = state?.containerEnvCreated;
+  if (!created) return;
+  const { envFile, containerEnvFile } = envPaths(root);
+  const envNow = fs.existsSync(envFile)
+    ? sha256(fs.readFileSync(envFile))
+    : null;
+  if (envNow !== created.envBefore) return;
+  fs.rmSync(containerEnvFile, { force: true });
+  pruneEmptyDirs(root, path.relative(root, path.dirname(containerEnvFile)));
+}
+
+async function removePlan(
+  root: string,
+  manifest: SkillManifest,
+  state: SkillState | undefined,
+  plan: Plan,
+  options: RemoveOptions,
+  reporter: Reporter,
+): Promise<void> {
+  const summary = summarise(plan.changes);
+  reporter.info(
+    `${manifest.name}: ${summary.deleted.length} file(s) to delete, ${summary.updated.length + summary.created.length} to restore in ${root}`,
+  );
+  if (!options.yes && !(await confirm('Remove the skill?', true))) {
+    throw new SkillError('Cancelled; nothing was changed.');
+  }
+  assertWritable(
+    root,
+    plan.changes,
+    options.skipInstall ? [] : ['package-lock.json'],
+  );
+
+  await journaled(root, 'remove', manifest.name, reporter, async (journal) => {
+    await reporter.step(
+      'Restore files',
+      async () => {
+        writeChanges(root, plan.changes, journal);
+        journal.snapshotFiles();
+      },
+      () =>
+        `${summary.deleted.length} deleted, ${summary.updated.length + summary.created.length} restored`,
+    );
+    if (options.skipInstall) {
+      reporter.skip('Remove local package', '--skip-install');
+    } else if (isInstalled(root, manifest) || state?.installed) {
+      await reporter.step(
+        'Remove local package',
+        () => uninstallSkillDependencies(root, manifest, state, journal),
+        (how) => how,
+      );
+    }
+    await reporter.step(
+      'Remove build outputs',
+      async () => removeBuildOutputs(root, manifest, journal),
+      (count) => `${count} removed`,
+    );
+    if (options.skipBuild) {
+      reporter.skip('Build and validate NanoClaw', '--skip-build');
+    } else {
+      await validateBuild(root, plan, reporter, journal);
+    }
+    removeCreatedOutput(root, state, journal);
+    deleteState(root, manifest.name);
+  });
+}
+
 export async function removeSkill(
   skillName: string,
   options: RemoveOptions,
@@ -110,6 +232,7 @@ export async function removeSkill(
   print: (text: string) => void,
 ): Promise<RunResult> {
   const manifest = loadManifest(skillName);
+  if (!options.dryRun) await recoverBeforeChecks(options.target, reporter);
   const root = resolveTarget(options.target, manifest);
 
   if (options.dryRun) {
@@ -123,7 +246,7 @@ export async function removeSkill(
   }
 
   return withTargetLock(root, async () => {
-    recoverInterruptedRun(root, reporter);
+    await recoverInterruptedRun(root, reporter);
     const state = readState(root, manifest.name);
     const plan = await planRemove(root, manifest, state, options);
     const result = baseResult('remove', manifest, root, plan, false);
@@ -137,58 +260,10 @@ export async function removeSkill(
       return result;
     }
 
-    const summary = summarise(plan.changes);
-    reporter.info(
-      `${manifest.name}: ${summary.deleted.length} file(s) to delete, ${summary.updated.length} to restore in ${root}`,
-    );
-    if (!options.yes && !(await confirm('Remove the skill?', true))) {
-      throw new SkillError('Cancelled; nothing was changed.');
-    }
-    assertWritable(root, plan.changes);
-
-    await journaled(
-      root,
-      'remove',
-      manifest.name,
-      reporter,
-      async (journal) => {
-        await reporter.step(
-          'Restore files',
-          async () => {
-            writeChanges(root, plan.changes, journal);
-            journal.snapshotFiles();
-          },
-          () =>
-            `${summary.deleted.length} deleted, ${summary.updated.length} restored`,
-        );
-        if (options.skipInstall) {
-          reporter.skip('Remove local package', '--skip-install');
-        } else if (isInstalled(root, manifest) || state?.installed) {
-          await reporter.step(
-            'Remove local package',
-            () => uninstallSkillDependencies(root, manifest, state, journal),
-            (how) => how,
-          );
-        }
-        await reporter.step(
-          'Remove build outputs',
-          async () => removeBuildOutputs(root, manifest, journal),
-          (count) => `${count} removed`,
-        );
-        if (options.skipBuild) {
-          reporter.skip('Build and validate NanoClaw', '--skip-build');
-        } else {
-          journal.preserveDir(outDir(root));
-          await reporter.step('Build and validate NanoClaw', async () => {
-            await npmBuild(root, 'The NanoClaw build (npm run build)');
-            assertEntryPointBuilt(root);
-          });
-        }
-        deleteState(root, manifest.name);
-      },
-    );
+    await removePlan(root, manifest, state, plan, options, reporter);
     result.status = 'removed';
     await finishRemove(root, manifest, options, state ?? {}, reporter, result);
+    removeCreatedContainerEnv(root, state);
     return result;
   });
 }

@@ -53,7 +53,7 @@ export function missingDependencies(
   );
 }
 
-/** npm install the skill's local dependencies (journaled: lock file and new links). */
+/** npm install the skill's local dependencies (journaled: package files and node_modules). */
 export async function installLocalDependencies(
   root: string,
   dependencies: Record<string, string>,
@@ -64,9 +64,7 @@ export async function installLocalDependencies(
     .filter((p): p is string => Boolean(p));
   if (paths.length === 0) return [];
   journal.record(['package.json', 'package-lock.json']);
-  for (const name of Object.keys(dependencies)) {
-    journal.willCreate(`node_modules/${name}`);
-  }
+  journal.guardNodeModules(Object.keys(dependencies));
   const planned = fs.readFileSync(path.join(root, 'package.json'), 'utf8');
   await runCommand(
     'npm',
@@ -98,6 +96,7 @@ export async function uninstallDependencies(
   journal: Journal,
 ): Promise<void> {
   journal.record(['package.json', 'package-lock.json']);
+  journal.guardNodeModules(names);
   await runCommand('npm', ['uninstall', ...names, ...NPM_FLAGS], {
     cwd: root,
     what: 'Uninstalling the local package',

@@ -181,3 +181,57 @@ describe('an interrupted run', () => {
     expect(fs.existsSync(path.join(target, '.nanoclaw'))).toBe(false);
   });
 });
+
+/** A git-committed, installed copy: what a user's checkout looks like. */
+async function checkout(): Promise<string> {
+  const copy = await createSampleCopy('base', { install: true, git: true });
+  copies.push(copy);
+  return copy.dir;
+}
+
+describe('what apply created outside its files', () => {
+  it('data/env/env, made when apply set the provider, goes again on remove', async () => {
+    const target = await checkout();
+    write(target, '.env', 'ASSISTANT_NAME=Andy\n');
+    const before = await treeSnapshot(target);
+
+    expect((await apply(target, '--provider', 'codex')).exitCode).toBe(0);
+    expect(read(target, 'data/env/env')).toMatch(/AGENT_PROVIDER=codex/);
+
+    const removed = await remove(target);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(read(target, '.env')).toBe('ASSISTANT_NAME=Andy\n');
+    expect(fs.existsSync(path.join(target, 'data'))).toBe(false);
+    expect(diffSnapshots(before, await treeSnapshot(target))).toEqual(
+      NOTHING_CHANGED,
+    );
+  });
+
+  it('data/env/env stays once .env holds more than before apply: it is in use', async () => {
+    const target = await checkout();
+    write(target, '.env', 'ASSISTANT_NAME=Andy\n');
+    expect((await apply(target, '--provider', 'codex')).exitCode).toBe(0);
+    fs.appendFileSync(path.join(target, '.env'), 'TZ=UTC\n');
+    write(target, 'data/env/env', read(target, '.env'));
+
+    const removed = await remove(target);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(read(target, '.env')).toBe('ASSISTANT_NAME=Andy\nTZ=UTC\n');
+    expect(read(target, 'data/env/env')).toBe(read(target, '.env'));
+  });
+
+  it('data/env/env that was there before apply stays', async () => {
+    const target = await checkout();
+    write(target, '.env', 'ASSISTANT_NAME=Andy\n');
+    fs.mkdirSync(path.join(target, 'data/env'), { recursive: true });
+    write(target, 'data/env/env', 'ASSISTANT_NAME=Andy\n');
+    const before = await treeSnapshot(target);
+
+    expect((await apply(target, '--provider', 'codex')).exitCode).toBe(0);
+    const removed = await remove(target);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(diffSnapshots(before, await treeSnapshot(target))).toEqual(
+      NOTHING_CHANGED,
+    );
+  });
+});
