@@ -18,8 +18,7 @@ import {
 import { arrayList, insertItems, removeItems } from '../src/codemod/list.js';
 import {
   indentUnit,
-  lineEnding,
-  linesAfter,
+  insertLinesAfter,
   removeCommented,
   removeLines,
 } from '../src/codemod/text.js';
@@ -71,7 +70,6 @@ function analyze(source: string): Analysis {
       ],
     };
   }
-  const eol = lineEnding(source);
   const elements = array.getElements();
   const keyIndex = elements.findIndex((e) => stringValue(e) === KEY);
   const quote =
@@ -93,14 +91,15 @@ function analyze(source: string): Analysis {
     name: `export const ${KEY}`,
     applied: constant !== undefined,
     add() {
-      const lines = [
-        COMMENT,
-        ...(type ? [] : [TYPE]),
-        ...exportLines(indentUnit(source)),
+      const lines = [COMMENT, TYPE, ...exportLines(indentUnit(source))];
+      // After the last code or comment, before the file's trailing line breaks;
+      // the type only when the file has none (ours, left above, is found).
+      return [
+        insertLinesAfter(source, source.trimEnd().length, lines, '', {
+          blankLineBefore: true,
+          omit: (line) => line === TYPE && type !== undefined,
+        }),
       ];
-      // After the last code or comment, before the file's trailing line breaks.
-      const at = source.trimEnd().length;
-      return [{ start: at, end: at, text: eol + linesAfter(lines, '', eol) }];
     },
     remove() {
       const nodes = [type?.isExported() ? type : undefined, constant!].filter(

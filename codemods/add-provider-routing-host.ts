@@ -32,10 +32,9 @@ import {
 import {
   commentedLineStart,
   indentAt,
-  lineEnd,
+  insertLinesAfter,
   lineEnding,
   lineStart,
-  linesAfter,
   linesBefore,
   removeCommented,
   removeLines,
@@ -84,18 +83,14 @@ function copyProviderPart(file: SourceFile, source: string): PartResult {
     applied: calls.length > 0,
     add() {
       const block = copyBlocks[0];
-      const at = lineEnd(source, block.getEnd());
       const indent = indentAt(source, block.getStart());
       return [
-        {
-          start: at,
-          end: at,
-          text: linesAfter(
-            [COPY_COMMENT, COPY_CALL],
-            indent,
-            lineEnding(source),
-          ),
-        },
+        insertLinesAfter(
+          source,
+          block.getEnd(),
+          [COPY_COMMENT, COPY_CALL],
+          indent,
+        ),
       ];
     },
     remove: () =>

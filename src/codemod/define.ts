@@ -58,6 +58,20 @@ export interface CodemodDefinition {
   analyze(source: string, filePath: string): Analysis;
 }
 
+/** A UTF-8 byte order mark, as Node decodes it: editors add it, compilers skip it. */
+const BOM = '\uFEFF';
+
+/**
+ * The text codemods see, and the BOM to put back in front of their result.
+ * Offsets from the parser and the text helpers would be one off with the BOM
+ * in place, so every codemod works on the text after it, and keeps it.
+ */
+function splitBom(source: string): { bom: string; text: string } {
+  return source.startsWith(BOM)
+    ? { bom: BOM, text: source.slice(BOM.length) }
+    : { bom: '', text: source };
+}
+
 export function defineCodemod(definition: CodemodDefinition): Codemod {
   const { id, description, files } = definition;
 
@@ -94,7 +108,7 @@ export function defineCodemod(definition: CodemodDefinition): Codemod {
   }
 
   function detect(source: string, filePath: string): Detection {
-    const analysis = analyze(source, filePath);
+    const analysis = analyze(splitBom(source).text, filePath);
     const parts = analysis.parts.map(({ name, applied }) => ({
       name,
       applied,
@@ -126,18 +140,16 @@ export function defineCodemod(definition: CodemodDefinition): Codemod {
     isApplied: (source, filePath) =>
       detect(source, filePath).state === 'applied',
     apply(source, filePath) {
-      const { parts } = usable(source, filePath);
-      return applyEdits(
-        source,
-        parts.filter((p) => !p.applied).flatMap((p) => p.add()),
-      );
+      const { bom, text } = splitBom(source);
+      const { parts } = usable(text, filePath);
+      const edits = parts.filter((p) => !p.applied).flatMap((p) => p.add());
+      return bom + applyEdits(text, edits);
     },
     revert(source, filePath) {
-      const { parts } = usable(source, filePath);
-      return applyEdits(
-        source,
-        parts.filter((p) => p.applied).flatMap((p) => p.remove()),
-      );
+      const { bom, text } = splitBom(source);
+      const { parts } = usable(text, filePath);
+      const edits = parts.filter((p) => p.applied).flatMap((p) => p.remove());
+      return bom + applyEdits(text, edits);
     },
   };
 }

@@ -134,6 +134,89 @@ export function linesAfter(
   return (blankLineBefore ? eol : '') + body;
 }
 
+/** The trimmed text of up to `count` lines starting at the line start `from`. */
+function linesFrom(source: string, from: number, count: number): string[] {
+  const found: string[] = [];
+  let start = from;
+  while (found.length < count && start < source.length) {
+    const end = lineEnd(source, start);
+    found.push(source.slice(start, end).trim());
+    const newline = source.indexOf('\n', end);
+    if (newline === -1) break;
+    start = newline + 1;
+  }
+  return found;
+}
+
+/** The trimmed text of up to `count` lines ending with pos's line, in file order. */
+function linesUpTo(source: string, pos: number, count: number): string[] {
+  const found: string[] = [];
+  let start = lineStart(source, pos);
+  for (;;) {
+    found.unshift(source.slice(start, lineEnd(source, start)).trim());
+    if (found.length === count || start === 0) return found;
+    start = lineStart(source, start - 1);
+  }
+}
+
+const sameLines = (a: string[], b: string[]): boolean =>
+  a.length === b.length && a.every((line, i) => line === b[i].trim());
+
+/**
+ * How many leading lines of a block that goes after pos's line are already
+ * there, and where the rest goes. An apply whose later lines were taken out by
+ * hand leaves its first ones (a comment, say) either just below pos's line or
+ * as the last lines up to it; completing the apply must not add them twice.
+ * The last line of the block is never counted as found: it is what is missing.
+ */
+export function linesAlreadyThere(
+  source: string,
+  pos: number,
+  lines: string[],
+): { found: number; at: number } {
+  const eol = lineEnding(source);
+  const end = lineEnd(source, pos);
+  for (let count = lines.length - 1; count > 0; count--) {
+    const expected = lines.slice(0, count);
+    const below = end + eol.length;
+    if (
+      below < source.length &&
+      sameLines(linesFrom(source, below, count), expected)
+    ) {
+      let at = below;
+      for (let i = 1; i < count; i++) at = lineEnd(source, at) + eol.length;
+      return { found: count, at: lineEnd(source, at) };
+    }
+    if (sameLines(linesUpTo(source, pos, count), expected)) {
+      return { found: count, at: end };
+    }
+  }
+  return { found: 0, at: end };
+}
+
+/**
+ * Insert lines after pos's line (a blank line first when `blankLineBefore`),
+ * or, when a partial apply left their first lines there, only the missing
+ * rest. `omit` drops lines that exist elsewhere in the file, once it is known
+ * they are not among the ones found.
+ */
+export function insertLinesAfter(
+  source: string,
+  pos: number,
+  lines: string[],
+  indent: string,
+  options: { blankLineBefore?: boolean; omit?: (line: string) => boolean } = {},
+): Edit {
+  const { found, at } = linesAlreadyThere(source, pos, lines);
+  const rest = lines.slice(found).filter((line) => !options.omit?.(line));
+  const blank = found === 0 && Boolean(options.blankLineBefore);
+  return {
+    start: at,
+    end: at,
+    text: linesAfter(rest, indent, lineEnding(source), blank),
+  };
+}
+
 /** Lines to insert at the start of a line, each ending with a line break. */
 export function linesBefore(
   lines: string[],
