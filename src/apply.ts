@@ -34,7 +34,7 @@ import {
 } from './state.js';
 import { envPaths } from './steps/env-file.js';
 import { confirm } from './prompt.js';
-import { resolveTarget } from './target.js';
+import { assertSupportedRelease, resolveTarget } from './target.js';
 import { withTargetLock } from './lock.js';
 
 export interface ApplyOptions {
@@ -210,6 +210,7 @@ export async function applySkill(
   const manifest = loadManifest(skillName);
   if (!options.dryRun) await recoverBeforeChecks(options.target, reporter);
   const root = resolveTarget(options.target, manifest);
+  assertSupportedRelease(root, manifest);
   assertBuildable(root, manifest, options);
 
   if (options.dryRun) {

@@ -1,3 +1,8 @@
+import {
+  detectReleaseShape,
+  SHAPE_NAMES,
+  type ReleaseShape,
+} from './release-shape.js';
 import { prepareDiff } from './diff.js';
 import { runEditJob } from './edit-runner.js';
 import type { EditOutcome, EditResult, Problem } from './edits.js';
@@ -64,12 +69,33 @@ async function codemodPass(
   return { edits, problems };
 }
 
-const ANCHOR_HINT =
-  'These files differ from what the skill expects. Restore the expected code near each anchor (or apply the change by hand), then retry.';
+/**
+ * What to do about anchors that did not match depends on the release: on a
+ * shape the skill knows, the code was changed by hand; on another, the skill
+ * does not know this release, and the fix is never to undo NanoClaw's own code.
+ */
+function anchorHint(root: string, manifest: SkillManifest): string {
+  const release = detectReleaseShape(root);
+  const supported = manifest.shapes ?? [];
+  if (
+    release.shape !== 'unknown' &&
+    (!supported.length || supported.includes(release.shape))
+  ) {
+    return `This checkout is ${SHAPE_NAMES[release.shape]}, which the skill knows, but these files differ from it near each anchor (edited by hand?). Put back the code the skill expects there, or make the change by hand, then retry.`;
+  }
+  const known = supported
+    .map((shape) => SHAPE_NAMES[shape as ReleaseShape] ?? shape)
+    .join(', ');
+  return `This checkout was detected as ${SHAPE_NAMES[release.shape]} (${release.evidence.join('; ')}); ${manifest.name} supports ${known || 'the shapes in its manifest'}. Do not change NanoClaw to fit the skill: report the release (the output of \`skill-status --json\` helps) so the skill can learn it.`;
+}
 const FORCE_HINT =
   'Each says what --force would do instead; pass --force if that is what you want, or fix the file and retry.';
 
-function failOnProblems(problems: Problem[], operation: string): void {
+function failOnProblems(
+  problems: Problem[],
+  operation: string,
+  anchorAdvice: () => string,
+): void {
   if (problems.length === 0) return;
   const onlyForceable = problems.every((p) => p.forceable);
   throw new SkillError(
@@ -80,8 +106,8 @@ function failOnProblems(problems: Problem[], operation: string): void {
       hint: onlyForceable
         ? FORCE_HINT
         : problems.some((p) => p.forceable)
-          ? `${ANCHOR_HINT} ${FORCE_HINT}`
-          : ANCHOR_HINT,
+          ? `${anchorAdvice()} ${FORCE_HINT}`
+          : anchorAdvice(),
     },
   );
 }
@@ -161,7 +187,9 @@ export async function planApply(
     );
   }
 
-  failOnProblems(problems, `apply ${manifest.name}`);
+  failOnProblems(problems, `apply ${manifest.name}`, () =>
+    anchorHint(root, manifest),
+  );
   return {
     operation: 'apply',
     root,
@@ -208,7 +236,9 @@ export async function planRemove(
     : Object.keys(manifest.dependencies);
   problems.push(...keptFilesBreakingTheBuild(tree, kept, removedPackages));
 
-  failOnProblems(problems, `remove ${manifest.name}`);
+  failOnProblems(problems, `remove ${manifest.name}`, () =>
+    anchorHint(root, manifest),
+  );
   return {
     operation: 'remove',
     root,

@@ -35,7 +35,7 @@ import {
   uninstallDependencies,
 } from './steps/npm.js';
 import { envPaths } from './steps/env-file.js';
-import { resolveTarget } from './target.js';
+import { assertSupportedRelease, resolveTarget } from './target.js';
 
 export interface RemoveOptions {
   target?: string;
@@ -234,6 +234,7 @@ export async function removeSkill(
   const manifest = loadManifest(skillName);
   if (!options.dryRun) await recoverBeforeChecks(options.target, reporter);
   const root = resolveTarget(options.target, manifest);
+  assertSupportedRelease(root, manifest);
 
   if (options.dryRun) {
     const plan = await planRemove(
