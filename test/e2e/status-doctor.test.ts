@@ -14,6 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FILES_ONLY, runCli as runCliAnywhere } from '../helpers/cli.js';
 import {
+  startFakeResponsesServer,
+  textReply,
+  type FakeResponsesServer,
+} from '../helpers/fake-responses-server.js';
+import {
   BASE_SAMPLE_DIR,
   createSampleCopy,
   tokenFileFor,
@@ -551,4 +556,57 @@ describe('skill-doctor', () => {
       }
     },
   );
+});
+
+describe('skill-doctor --live', () => {
+  let codex: FakeResponsesServer;
+  beforeAll(async () => {
+    codex = await startFakeResponsesServer();
+  });
+  afterAll(async () => {
+    await codex?.close();
+  });
+
+  async function live(env: NodeJS.ProcessEnv) {
+    const run = await runCli(
+      'skill-doctor',
+      [SKILL, '--target', built, '--live', '--json'],
+      {
+        env: {
+          ...PLAIN,
+          CODEX_OAUTH_PORT: String(await freePort()),
+          CODEX_API_URL: codex.url,
+          ...env,
+        },
+      },
+    );
+    const result = JSON.parse(run.stdout) as {
+      ok: boolean;
+      findings: (Finding & { detail?: string })[];
+    };
+    const finding = result.findings.find((f) => f.check.startsWith('Live'));
+    return { exitCode: run.exitCode, finding };
+  }
+
+  it('streams one answer with the stored sign-in: the model and the time to the first token', async () => {
+    codex.reply(textReply('OK'));
+    const { exitCode, finding } = await live({});
+    expect(exitCode).toBe(0);
+    expect(finding).toMatchObject({ ok: true });
+    expect(finding?.detail).toMatch(
+      /^gpt-5\.6-sol answered, first token after \d+ ms$/,
+    );
+    const request = codex.requests.at(-1)!;
+    expect(request.headers.authorization).toBe(`Bearer ${TOKENS.accessToken}`);
+    expect(request.headers['user-agent']).toMatch(/^nanoclaw-codex\//);
+  });
+
+  it('a retired model pinned in .env fails with the models on offer and the fix', async () => {
+    const { exitCode, finding } = await live({ CODEX_MODEL: 'gpt-5.2-codex' });
+    expect(exitCode).toBe(1);
+    expect(finding?.ok).toBe(false);
+    expect(finding?.problem).toContain('gpt-5.2-codex');
+    expect(`${finding?.problem} ${finding?.fix}`).toContain('gpt-5.6-sol');
+    expect(finding?.fix).toContain('CODEX_MODEL');
+  });
 });
