@@ -9,13 +9,20 @@ import {
 } from '../src/codemod/ts-morph.js';
 
 import { parse, stringValue, topLevelVariables } from '../src/codemod/ast.js';
+import type { Analysis, Part } from '../src/codemod/define.js';
 import {
-  defineCodemod,
-  jscodeshiftTransform,
-  type Analysis,
-  type Part,
-} from '../src/codemod/define.js';
-import { arrayList, insertItems, removeItems } from '../src/codemod/list.js';
+  fits,
+  quoted,
+  styled,
+  styledLines,
+  type FormatOptions,
+} from '../src/codemod/format.js';
+import { arrayList, insertItems, removeItems } from '../src/codemod/layout.js';
+import {
+  defineFormattedCodemod,
+  formattedTransform,
+  type ResolvedOptions,
+} from '../src/codemod/options.js';
 import {
   indentUnit,
   insertLinesAfter,
@@ -26,11 +33,21 @@ import {
 const KEY = 'AGENT_PROVIDER';
 const COMMENT = `// Which LLM runs the agents: 'claude' (built in) or a plugin in plugins/<name>/.`;
 const TYPE = `export type AgentProvider = 'claude' | 'codex';`;
-const exportLines = (unit: string) => [
-  `export const AGENT_PROVIDER: AgentProvider = (process.env.AGENT_PROVIDER ||`,
-  `${unit}envConfig.AGENT_PROVIDER ||`,
-  `${unit}'claude') as AgentProvider;`,
+const EXPORT = [
+  'export const AGENT_PROVIDER: AgentProvider = (process.env.AGENT_PROVIDER ||',
+  'envConfig.AGENT_PROVIDER ||',
+  "'claude') as AgentProvider;",
 ];
+
+/** The export on one line when it fits the print width, else as prettier breaks it. */
+function exportLines(unit: string, format: FormatOptions): string[] {
+  const line = styled(EXPORT.join(' '), format);
+  if (fits(line, format)) return [line];
+  return styledLines(
+    EXPORT.map((text, i) => (i === 0 ? text : unit + text)),
+    format,
+  );
+}
 
 function envConfigArray(file: SourceFile) {
   const declarations = topLevelVariables(file, 'envConfig');
@@ -55,7 +72,11 @@ function exportedStatement(
     .find((s) => s.isExported() && s.getDeclarations().length === 1);
 }
 
-function analyze(source: string): Analysis {
+function analyze(
+  source: string,
+  _filePath: string,
+  { format }: ResolvedOptions,
+): Analysis {
   const file = parse(source);
   const array = envConfigArray(file);
   if (!array) {
@@ -72,39 +93,42 @@ function analyze(source: string): Analysis {
   }
   const elements = array.getElements();
   const keyIndex = elements.findIndex((e) => stringValue(e) === KEY);
-  const quote =
-    elements.map((e) => e.getText()[0]).find((c) => c === '"') ?? "'";
 
   const readKey: Part = {
     name: `'${KEY}' in readEnvFile([...])`,
     applied: keyIndex !== -1,
     add: () =>
-      insertItems(source, arrayList(array), [
-        { index: elements.length, text: `${quote}${KEY}${quote}` },
-      ]),
-    remove: () => removeItems(source, arrayList(array), [keyIndex]),
+      insertItems(
+        source,
+        arrayList(array),
+        [{ index: elements.length, text: quoted(KEY, format) }],
+        format,
+      ),
+    remove: () => removeItems(source, arrayList(array), [keyIndex], format),
   };
 
   const constant = exportedStatement(file, KEY);
-  const type = file.getTypeAlias('AgentProvider');
+  const existingType = file.getTypeAlias('AgentProvider');
   const exportKey: Part = {
     name: `export const ${KEY}`,
     applied: constant !== undefined,
     add() {
-      const lines = [COMMENT, TYPE, ...exportLines(indentUnit(source))];
+      const type = styled(TYPE, format);
+      const lines = [COMMENT, type, ...exportLines(indentUnit(source), format)];
       // After the last code or comment, before the file's trailing line breaks;
       // the type only when the file has none (ours, left above, is found).
       return [
         insertLinesAfter(source, source.trimEnd().length, lines, '', {
           blankLineBefore: true,
-          omit: (line) => line === TYPE && type !== undefined,
+          omit: (line) => line === type && existingType !== undefined,
         }),
       ];
     },
     remove() {
-      const nodes = [type?.isExported() ? type : undefined, constant!].filter(
-        (n) => n !== undefined,
-      );
+      const nodes = [
+        existingType?.isExported() ? existingType : undefined,
+        constant!,
+      ].filter((n) => n !== undefined);
       // The first one carries the comment and the blank line apply put above.
       return nodes.map((node, i) =>
         i === 0
@@ -122,7 +146,7 @@ function analyze(source: string): Analysis {
   return { parts: [readKey, exportKey], problems: [] };
 }
 
-export const codemod = defineCodemod({
+export const codemod = defineFormattedCodemod({
   id: 'add-agent-provider-config',
   description: 'Read AGENT_PROVIDER from .env and export it from src/config.ts',
   files: 'src/config.ts',
@@ -130,4 +154,4 @@ export const codemod = defineCodemod({
 });
 
 export const { apply, revert, isApplied, detect } = codemod;
-export default jscodeshiftTransform(codemod);
+export default formattedTransform(codemod);

@@ -10,13 +10,14 @@ import {
 } from '../src/codemod/ts-morph.js';
 
 import { parse, propertyKey, stringValue, unwrap } from '../src/codemod/ast.js';
+import type { Analysis, Part } from '../src/codemod/define.js';
+import { styled } from '../src/codemod/format.js';
+import { insertItems, objectList, removeItems } from '../src/codemod/layout.js';
 import {
-  defineCodemod,
-  jscodeshiftTransform,
-  type Analysis,
-  type Part,
-} from '../src/codemod/define.js';
-import { insertItems, objectList, removeItems } from '../src/codemod/list.js';
+  defineFormattedCodemod,
+  formattedTransform,
+  type ResolvedOptions,
+} from '../src/codemod/options.js';
 
 const KEY = 'AGENT_PROVIDER';
 const ENTRY = `${KEY}: 'claude'`;
@@ -46,7 +47,11 @@ function factoryObject(call: CallExpression) {
   return Node.isObjectLiteralExpression(object) ? object : undefined;
 }
 
-function analyze(source: string, filePath: string): Analysis {
+function analyze(
+  source: string,
+  filePath: string,
+  { format }: ResolvedOptions,
+): Analysis {
   const file = parse(source);
   const mocks = file
     .getDescendantsOfKind(SyntaxKind.CallExpression)
@@ -81,16 +86,19 @@ function analyze(source: string, filePath: string): Analysis {
       name: `${KEY} in vi.mock #${n + 1} (line ${call.getStartLineNumber()})`,
       applied: index !== -1,
       add: () =>
-        insertItems(source, objectList(object), [
-          { index: properties.length, text: ENTRY },
-        ]),
-      remove: () => removeItems(source, objectList(object), [index]),
+        insertItems(
+          source,
+          objectList(object),
+          [{ index: properties.length, text: styled(ENTRY, format) }],
+          format,
+        ),
+      remove: () => removeItems(source, objectList(object), [index], format),
     });
   }
   return { parts, problems };
 }
 
-export const codemod = defineCodemod({
+export const codemod = defineFormattedCodemod({
   id: 'add-agent-provider-test-mock',
   description: "Add AGENT_PROVIDER to the tests' mocks of ./config.js",
   files: 'src/**/*.test.ts',
@@ -98,4 +106,4 @@ export const codemod = defineCodemod({
 });
 
 export const { apply, revert, isApplied, detect } = codemod;
-export default jscodeshiftTransform(codemod);
+export default formattedTransform(codemod);

@@ -7,17 +7,23 @@ import {
   topLevelVariables,
   unwrap,
 } from '../src/codemod/ast.js';
+import type { Analysis } from '../src/codemod/define.js';
+import { styled } from '../src/codemod/format.js';
+import { insertItems, objectList, removeItems } from '../src/codemod/layout.js';
 import {
-  defineCodemod,
-  jscodeshiftTransform,
-  type Analysis,
-} from '../src/codemod/define.js';
-import { insertItems, objectList, removeItems } from '../src/codemod/list.js';
+  defineFormattedCodemod,
+  formattedTransform,
+  type ResolvedOptions,
+} from '../src/codemod/options.js';
 
 const KEY = 'codex-auth';
 const ENTRY = `'${KEY}': () => import('./codex-auth-step.js')`;
 
-function analyze(source: string): Analysis {
+function analyze(
+  source: string,
+  _filePath: string,
+  { format }: ResolvedOptions,
+): Analysis {
   const file = parse(source);
   const declarations = topLevelVariables(file, 'STEPS');
   const steps =
@@ -45,16 +51,19 @@ function analyze(source: string): Analysis {
         name: `STEPS['${KEY}']`,
         applied: index !== -1,
         add: () =>
-          insertItems(source, objectList(steps), [
-            { index: properties.length, text: ENTRY },
-          ]),
-        remove: () => removeItems(source, objectList(steps), [index]),
+          insertItems(
+            source,
+            objectList(steps),
+            [{ index: properties.length, text: styled(ENTRY, format) }],
+            format,
+          ),
+        remove: () => removeItems(source, objectList(steps), [index], format),
       },
     ],
   };
 }
 
-export const codemod = defineCodemod({
+export const codemod = defineFormattedCodemod({
   id: 'add-codex-auth-setup-step',
   description: 'Register the codex-auth setup step (setup/index.ts)',
   files: 'setup/index.ts',
@@ -62,4 +71,4 @@ export const codemod = defineCodemod({
 });
 
 export const { apply, revert, isApplied, detect } = codemod;
-export default jscodeshiftTransform(codemod);
+export default formattedTransform(codemod);

@@ -10,11 +10,11 @@ import {
   type ParseError,
 } from 'jsonc-parser';
 
+import type { Analysis } from '../src/codemod/define.js';
 import {
-  defineCodemod,
-  jscodeshiftTransform,
-  type Analysis,
-} from '../src/codemod/define.js';
+  defineFormattedCodemod,
+  formattedTransform,
+} from '../src/codemod/options.js';
 import { indentUnit, lineEnding } from '../src/codemod/text.js';
 
 const COMMAND = 'tsc -p tsconfig.plugins.json';
@@ -69,7 +69,7 @@ function analyze(source: string): Analysis {
   };
 }
 
-export const codemod = defineCodemod({
+export const codemod = defineFormattedCodemod({
   id: 'add-plugins-build',
   description:
     'Build the provider plugins as part of npm run build (package.json)',
@@ -78,4 +78,4 @@ export const codemod = defineCodemod({
 });
 
 export const { apply, revert, isApplied, detect } = codemod;
-export default jscodeshiftTransform(codemod);
+export default formattedTransform(codemod);

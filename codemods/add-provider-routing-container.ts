@@ -2,6 +2,10 @@
  * container/agent-runner/src/index.ts: when the host names a provider other
  * than Claude, hand the input to the provider module the host copied next to
  * the runner (provider-<name>.js) instead of the Claude query loop.
+ *
+ * The same on every 1.x release: ContainerInput gets `provider` after
+ * `secrets` where it has that (stdin secrets), else after its last member.
+ * A NanoClaw 2.x runner (its own provider registry) is refused.
  */
 import { Node, SyntaxKind, type SourceFile } from '../src/codemod/ts-morph.js';
 
@@ -11,17 +15,23 @@ import {
   topLevelFunctions,
   topLevelVariables,
 } from '../src/codemod/ast.js';
+import type { Analysis, Part } from '../src/codemod/define.js';
 import {
-  defineCodemod,
-  jscodeshiftTransform,
-  type Analysis,
-  type Part,
-} from '../src/codemod/define.js';
+  fits,
+  styledLines,
+  type FormatOptions,
+} from '../src/codemod/format.js';
 import {
   combine,
   interfaceMemberPart,
   type PartResult,
-} from '../src/codemod/parts.js';
+} from '../src/codemod/formatted-parts.js';
+import {
+  defineFormattedCodemod,
+  formattedTransform,
+  type ResolvedOptions,
+} from '../src/codemod/options.js';
+import { nanoclaw2Problem } from '../src/codemod/release-marks.js';
 import {
   indentAt,
   indentUnit,
@@ -35,20 +45,33 @@ import {
 const CONDITION =
   "containerInput.provider && containerInput.provider !== 'claude'";
 
-function routingLines(unit: string): string[] {
-  return [
-    `if (${CONDITION}) {`,
-    `${unit}log(\`Using \${containerInput.provider} provider\`);`,
-    `${unit}const { runProvider } = await import(`,
-    `${unit}${unit}\`./provider-\${containerInput.provider}.js\``,
-    `${unit});`,
-    `${unit}await runProvider(containerInput);`,
-    `${unit}return;`,
-    `} else if (containerInput.sessionId?.includes(':')) {`,
-    `${unit}// Another provider's session (e.g. codex:<id>): Claude cannot resume it.`,
-    `${unit}delete containerInput.sessionId;`,
-    '}',
-  ];
+const IMPORT = 'const { runProvider } = await import(';
+const MODULE = '`./provider-${containerInput.provider}.js`';
+
+/** The lines in the target's format; the import on one line where it fits. */
+function routingLines(
+  unit: string,
+  indent: string,
+  format: FormatOptions,
+): string[] {
+  const oneLine = `${unit}${IMPORT}${MODULE});`;
+  const dynamicImport = fits(indent + oneLine, format)
+    ? [oneLine]
+    : [`${unit}${IMPORT}`, `${unit}${unit}${MODULE}`, `${unit});`];
+  return styledLines(
+    [
+      `if (${CONDITION}) {`,
+      `${unit}log(\`Using \${containerInput.provider} provider\`);`,
+      ...dynamicImport,
+      `${unit}await runProvider(containerInput);`,
+      `${unit}return;`,
+      `} else if (containerInput.sessionId?.includes(':')) {`,
+      `${unit}// Another provider's session (e.g. codex:<id>): Claude cannot resume it.`,
+      `${unit}delete containerInput.sessionId;`,
+      '}',
+    ],
+    format,
+  );
 }
 
 /** Sets containerInput: `containerInput = JSON.parse(...)` in a try, or a declaration with a value. */
@@ -66,7 +89,11 @@ function isInputParse(node: Node): boolean {
   );
 }
 
-function routingPart(file: SourceFile, source: string): PartResult {
+function routingPart(
+  file: SourceFile,
+  source: string,
+  format: FormatOptions,
+): PartResult {
   const mains = topLevelFunctions(file, 'main').filter((f) => f.isAsync());
   const body =
     mains.length === 1
@@ -114,7 +141,7 @@ function routingPart(file: SourceFile, source: string): PartResult {
     add() {
       const at = lineEnd(source, anchor!.getEnd());
       const indent = indentAt(source, anchor!.getStart());
-      const lines = routingLines(indentUnit(source));
+      const lines = routingLines(indentUnit(source), indent, format);
       return [
         {
           start: at,
@@ -129,20 +156,31 @@ function routingPart(file: SourceFile, source: string): PartResult {
   return { part, problems: [] };
 }
 
-function analyze(source: string): Analysis {
+function analyze(
+  source: string,
+  _filePath: string,
+  { format }: ResolvedOptions,
+): Analysis {
   const file = parse(source);
+  const v2 = nanoclaw2Problem(file);
+  if (v2) return { parts: [], problems: [v2] };
   return combine([
-    interfaceMemberPart(file, source, {
-      interfaceName: 'ContainerInput',
-      member: 'provider',
-      text: 'provider?: string;',
-      afterMember: 'secrets',
-    }),
-    routingPart(file, source),
+    interfaceMemberPart(
+      file,
+      source,
+      {
+        interfaceName: 'ContainerInput',
+        member: 'provider',
+        text: 'provider?: string;',
+        afterMember: 'secrets',
+      },
+      format,
+    ),
+    routingPart(file, source, format),
   ]);
 }
 
-export const codemod = defineCodemod({
+export const codemod = defineFormattedCodemod({
   id: 'add-provider-routing-container',
   description:
     'Run the selected provider inside the agent container (container/agent-runner/src/index.ts)',
@@ -151,4 +189,4 @@ export const codemod = defineCodemod({
 });
 
 export const { apply, revert, isApplied, detect } = codemod;
-export default jscodeshiftTransform(codemod);
+export default formattedTransform(codemod);

@@ -7,9 +7,14 @@ import { codemod as addPluginsBuild } from './add-plugins-build.js';
 import { codemod as addProviderRoutingContainer } from './add-provider-routing-container.js';
 import { codemod as addProviderRoutingHost } from './add-provider-routing-host.js';
 import { SkillError } from '../src/errors.js';
-import type { Codemod } from '../src/codemod/types.js';
+import type { FormattedCodemod } from '../src/codemod/options.js';
 
-export const codemods: Record<string, Codemod> = Object.fromEntries(
+/**
+ * Each takes, besides the source and its path, the options of the target
+ * (readCodemodOptions in src/codemod/options.ts: its format settings, read
+ * once per run); without them a codemod formats as NanoClaw does.
+ */
+export const codemods: Record<string, FormattedCodemod> = Object.fromEntries(
   [
     addAgentProviderConfig,
     addProviderRoutingHost,
@@ -21,7 +26,7 @@ export const codemods: Record<string, Codemod> = Object.fromEntries(
   ].map((codemod) => [codemod.id, codemod]),
 );
 
-export function getCodemod(id: string): Codemod {
+export function getCodemod(id: string): FormattedCodemod {
   const codemod = codemods[id];
   if (!codemod) {
     throw new SkillError(`Unknown codemod "${id}".`, {

@@ -8,7 +8,13 @@
 import picomatch from 'picomatch';
 
 import { getCodemod } from '../codemods/index.js';
-import type { Codemod, CodemodState } from './codemod/types.js';
+import {
+  readCodemodOptions,
+  type CodemodOptions,
+  type FormattedCodemod as Codemod,
+} from './codemod/options.js';
+import { roundTripMessage } from './codemod/round-trip.js';
+import type { CodemodState } from './codemod/types.js';
 import { listFiles } from './fs-util.js';
 import { syntaxErrors } from './syntax.js';
 import { Tree } from './tree.js';
@@ -22,6 +28,8 @@ export interface EditJob {
   pending: Record<string, string | null>;
   /** Remove: take out the parts of a drifted edit that are still there, instead of refusing. */
   force?: boolean;
+  /** The target's formatting (prettier settings) and exports; read from the target when absent. */
+  options?: CodemodOptions;
 }
 
 export interface EditOutcome {
@@ -37,6 +45,8 @@ export interface Problem {
   message: string;
   /** --force goes past it (the user accepts what it says will happen). */
   forceable?: boolean;
+  /** The tool's own limitation, not the target's: no advice to change the target. */
+  toolLimitation?: boolean;
 }
 
 export interface FileEdit {
@@ -70,6 +80,7 @@ function inspect(
   codemod: Codemod,
   file: string,
   problems: Problem[],
+  options: CodemodOptions,
 ): { source: string; state: CodemodState } | undefined {
   const source = tree.read(file);
   if (source === null) {
@@ -86,7 +97,7 @@ function inspect(
       return undefined;
     }
   }
-  const detection = codemod.detect(source, file);
+  const detection = codemod.detect(source, file, options);
   for (const problem of detection.problems) {
     problems.push({
       file,
@@ -103,8 +114,13 @@ function inspect(
  * parts still there would leave the rest half-done, e.g. an async function
  * with a caller that no longer awaits it. Remove stops on it unless --force.
  */
-function driftProblem(codemod: Codemod, file: string, source: string): Problem {
-  const parts = codemod.detect(source, file).parts ?? [];
+function driftProblem(
+  codemod: Codemod,
+  file: string,
+  source: string,
+  options: CodemodOptions,
+): Problem {
+  const parts = codemod.detect(source, file, options).parts ?? [];
   const differs = parts.filter((p) => !p.applied).map((p) => `\`${p.name}\``);
   const present = parts.length - differs.length;
   return {
@@ -121,13 +137,14 @@ function revertOne(
   found: { source: string; state: CodemodState },
   force: boolean,
   problems: Problem[],
+  options: CodemodOptions,
 ): string | undefined {
   if (found.state === 'not-applied') return undefined;
   if (found.state === 'partial' && !force) {
-    problems.push(driftProblem(codemod, file, found.source));
+    problems.push(driftProblem(codemod, file, found.source, options));
     return undefined;
   }
-  return codemod.revert(found.source, file);
+  return codemod.revert(found.source, file, options);
 }
 
 /** The next text of a file for an apply, or undefined when nothing is to change. */
@@ -136,17 +153,23 @@ function applyOne(
   file: string,
   found: { source: string; state: CodemodState },
   problems: Problem[],
+  options: CodemodOptions,
 ): string | undefined {
   if (found.state === 'applied') return undefined;
-  const next = codemod.apply(found.source, file);
+  const next = codemod.apply(found.source, file, options);
   // Remove must restore this file exactly; refuse an edit it could not undo.
-  if (
-    found.state === 'not-applied' &&
-    codemod.revert(next, file) !== found.source
-  ) {
+  const reverted =
+    found.state === 'not-applied' ? codemod.revert(next, file, options) : '';
+  if (found.state === 'not-applied' && reverted !== found.source) {
     problems.push({
       file,
-      message: `codemod ${codemod.id} could not be reverted exactly on this file's shape`,
+      message: roundTripMessage({
+        codemod: codemod.id,
+        file,
+        before: found.source,
+        reverted,
+      }),
+      toolLimitation: true,
     });
     return undefined;
   }
@@ -155,6 +178,7 @@ function applyOne(
 
 export function runEdits(job: EditJob): EditResult {
   const tree = new Tree(job.root, job.pending);
+  const options = job.options ?? readCodemodOptions(job.root);
   const result: EditResult = { edits: [], writes: [], problems: [] };
   const starts = new Map<string, string>();
   const ids =
@@ -164,18 +188,19 @@ export function runEdits(job: EditJob): EditResult {
     const codemod = getCodemod(id);
     for (const file of codemodFiles(codemod, job.root)) {
       if (job.operation === 'remove' && !tree.exists(file)) continue;
-      const found = inspect(tree, codemod, file, result.problems);
+      const found = inspect(tree, codemod, file, result.problems, options);
       if (!found || found.state === 'not-applicable') continue;
       result.edits.push({ codemod: id, file, before: found.state });
       const next =
         job.operation === 'apply'
-          ? applyOne(codemod, file, found, result.problems)
+          ? applyOne(codemod, file, found, result.problems, options)
           : revertOne(
               codemod,
               file,
               found,
               Boolean(job.force),
               result.problems,
+              options,
             );
       if (next === undefined) continue;
       if (!starts.has(file)) starts.set(file, found.source);

@@ -10,6 +10,7 @@ import {
   templateFiles,
   type SkillManifest,
 } from './manifest.js';
+import { readCodemodOptions } from './codemod/options.js';
 import { codemodFiles } from './edits.js';
 import { readState } from './state.js';
 import { readEnv, readEnvValue } from './steps/env-file.js';
@@ -60,6 +61,8 @@ export function inspectEdits(
   manifest: SkillManifest,
 ): EditStatus[] {
   const edits: EditStatus[] = [];
+  // Detected as apply wrote them: with the target's own formatting.
+  const options = readCodemodOptions(root);
   for (const id of manifest.codemods) {
     const codemod = getCodemod(id);
     for (const file of codemodFiles(codemod, root)) {
@@ -73,7 +76,11 @@ export function inspectEdits(
         });
         continue;
       }
-      const detection = codemod.detect(fs.readFileSync(absolute, 'utf8'), file);
+      const detection = codemod.detect(
+        fs.readFileSync(absolute, 'utf8'),
+        file,
+        options,
+      );
       if (detection.state === 'not-applicable') continue;
       const problem = detection.problems[0];
       edits.push({

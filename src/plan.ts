@@ -1,3 +1,4 @@
+import { templatesInTargetStyle } from './template-style.js';
 import {
   detectReleaseShape,
   SHAPE_NAMES,
@@ -98,6 +99,10 @@ function failOnProblems(
 ): void {
   if (problems.length === 0) return;
   const onlyForceable = problems.every((p) => p.forceable);
+  // The tool's own limitation says what to do itself; advice to change the target would contradict it.
+  const anchorProblems = problems.some(
+    (p) => !p.forceable && !p.toolLimitation,
+  );
   throw new SkillError(
     `Cannot ${operation}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the target. Nothing was changed.`,
     {
@@ -105,9 +110,11 @@ function failOnProblems(
       details: problems.map((p) => `${p.file}: ${p.message}`),
       hint: onlyForceable
         ? FORCE_HINT
-        : problems.some((p) => p.forceable)
-          ? `${anchorAdvice()} ${FORCE_HINT}`
-          : anchorAdvice(),
+        : !anchorProblems
+          ? 'Nothing was changed; see the message above.'
+          : problems.some((p) => p.forceable)
+            ? `${anchorAdvice()} ${FORCE_HINT}`
+            : anchorAdvice(),
     },
   );
 }
@@ -130,10 +137,11 @@ function planTemplates(
   manifest: SkillManifest,
   state: SkillState | undefined,
   options: PlanOptions,
+  styled: Map<string, string>,
 ): TemplatePlan {
   const plan: TemplatePlan = { kept: [], overwritten: [], warnings: [] };
   for (const file of templateFiles(manifest)) {
-    const wanted = readTemplate(file).toString('utf8');
+    const wanted = styled.get(file) ?? readTemplate(file).toString('utf8');
     const existing = tree.read(file);
     if (existing === wanted) continue;
     const ours =
@@ -159,6 +167,13 @@ function planTemplates(
   return plan;
 }
 
+function templateTexts(manifest: SkillManifest) {
+  return templateFiles(manifest).map((file) => ({
+    path: file,
+    text: readTemplate(file).toString('utf8'),
+  }));
+}
+
 export async function planApply(
   root: string,
   manifest: SkillManifest,
@@ -166,11 +181,13 @@ export async function planApply(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const tree = new Tree(root);
+  const styled = await templatesInTargetStyle(root, templateTexts(manifest));
   const { kept, overwritten, warnings } = planTemplates(
     tree,
     manifest,
     state,
     options,
+    styled,
   );
 
   const { edits, problems } = await codemodPass(
@@ -226,11 +243,18 @@ export async function planRemove(
     );
   }
 
-  planTemplateRemoval(tree, manifest, state, options, {
-    kept,
-    warnings,
-    problems,
-  });
+  // Only needed to recognise the skill's files when apply left no record.
+  const styled = state
+    ? new Map<string, string>()
+    : await templatesInTargetStyle(root, templateTexts(manifest));
+  planTemplateRemoval(
+    tree,
+    manifest,
+    state,
+    options,
+    { kept, warnings, problems },
+    styled,
+  );
   const removedPackages = options.skipInstall
     ? []
     : Object.keys(manifest.dependencies);
@@ -262,6 +286,7 @@ function planTemplateRemoval(
   state: SkillState | undefined,
   options: PlanOptions,
   out: { kept: string[]; warnings: string[]; problems: Problem[] },
+  styled: Map<string, string>,
 ): void {
   for (const file of templateFiles(manifest)) {
     const existing = tree.read(file);
@@ -271,9 +296,11 @@ function planTemplateRemoval(
       if (original !== undefined) tree.write(file, original);
       continue;
     }
+    // Without a record, as apply writes it: the template, or it in the target's style.
     const unchanged = recorded
       ? recorded === sha256(existing)
-      : existing === readTemplate(file).toString('utf8');
+      : existing === readTemplate(file).toString('utf8') ||
+        existing === styled.get(file);
     if (unchanged || options.force) {
       if (original !== undefined) tree.write(file, original);
       else tree.delete(file);

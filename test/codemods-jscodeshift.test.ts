@@ -48,3 +48,25 @@ describe.each(Object.values(codemods))(
     });
   },
 );
+
+describe('format settings as jscodeshift options', () => {
+  it('lays the code out for --printWidth=120, and reverts with the same', () => {
+    const id = 'add-provider-routing-container';
+    const transform = modules[`../codemods/${id}.ts`];
+    const read = (name: string) =>
+      fs.readFileSync(path.join(fixtures, id, `width-120.${name}.ts`), 'utf8');
+    const file = { path: codemods[id].files };
+    // The CLI hands option values over as strings.
+    const options = { printWidth: '120' };
+    expect(
+      applyTransform(transform, options, { ...file, source: read('input') }),
+    ).toBe(read('output').trim());
+    expect(
+      applyTransform(
+        transform,
+        { ...options, revert: true },
+        { ...file, source: read('output') },
+      ),
+    ).toBe(read('input').trim());
+  });
+});

@@ -1,52 +1,73 @@
 /**
- * All seven codemods on a copy of the sample NanoClaw (with the skill's new
- * src/ files copied in, as the skill does): the host type-checks with the
- * tool's own tsc, the agent runner too, the target's own test stays green,
- * and reverting all seven gives back every file byte for byte.
+ * All seven codemods on a copy of each sample NanoClaw release shape (with the
+ * skill's new src/ files copied in, as the skill does), called with the
+ * options the engine reads from the target (its prettier settings): the host
+ * type-checks with the tool's own tsc, the agent runner too, the target's own
+ * prettier and tests stay green, and reverting all seven gives back every
+ * file byte for byte. A NanoClaw 2.x checkout is refused as a whole.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import * as prettier from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { codemods } from '../codemods/index.js';
+import {
+  readCodemodOptions,
+  type CodemodOptions,
+} from '../src/codemod/options.js';
+import { runEdits } from '../src/edits.js';
 import { listFiles } from '../src/fs-util.js';
+import { loadManifest } from '../src/manifest.js';
+import { assertSupportedRelease } from '../src/target.js';
+import { materialiseSample } from './helpers/sample.js';
 
 const tool = path.resolve(import.meta.dirname, '..');
-const sample = path.join(tool, 'test/fixtures/nanoclaw');
 const bin = (name: string) => path.join(tool, 'node_modules/.bin', name);
 const order = Object.values(codemods);
 
-let target: string;
-let originals: Map<string, string>;
-let edited: string[] = [];
+const EDITED = [
+  'container/agent-runner/src/index.ts',
+  'package.json',
+  'setup/index.ts',
+  'src/config.ts',
+  'src/container-runner.test.ts',
+  'src/container-runner.ts',
+  'src/index.ts',
+];
 
-function filesOf(files: string): string[] {
-  if (!picomatch.scan(files).isGlob) return [files];
-  const matches = picomatch(files);
-  return listFiles(target).filter((file) => matches(file));
-}
-
-function transformAll(direction: 'apply' | 'revert'): string[] {
-  const changed: string[] = [];
-  const codemodsInOrder = direction === 'apply' ? order : [...order].reverse();
-  for (const codemod of codemodsInOrder) {
-    for (const file of filesOf(codemod.files)) {
-      const absolute = path.join(target, file);
-      const before = fs.readFileSync(absolute, 'utf8');
-      const after = codemod[direction](before, file);
-      if (after !== before) changed.push(file);
-      fs.writeFileSync(absolute, after);
-    }
+async function sampleCopy(variant: string): Promise<string> {
+  const target = fs.mkdtempSync(path.join(os.tmpdir(), 'codemods-sample-'));
+  await materialiseSample(variant, target);
+  for (const file of fs.readdirSync(path.join(tool, 'templates/src'))) {
+    fs.copyFileSync(
+      path.join(tool, 'templates/src', file),
+      path.join(target, 'src', file),
+    );
   }
-  return changed;
+  // The sample has no node_modules: borrow the tool's (typescript, @types/node,
+  // vitest, prettier), plus what the variant vendors (the OneCLI SDK stand-in).
+  const modules = path.join(target, 'node_modules');
+  fs.mkdirSync(modules);
+  for (const entry of fs.readdirSync(path.join(tool, 'node_modules'))) {
+    fs.symlinkSync(
+      path.join(tool, 'node_modules', entry),
+      path.join(modules, entry),
+    );
+  }
+  const vendored = path.join(target, 'vendor', 'onecli-sdk');
+  if (fs.existsSync(vendored)) {
+    fs.mkdirSync(path.join(modules, '@onecli-sh'));
+    fs.symlinkSync(vendored, path.join(modules, '@onecli-sh', 'sdk'), 'dir');
+  }
+  return target;
 }
 
 /** Exit code and output of a child that does not inherit this vitest run's environment. */
 function run(
+  target: string,
   command: string,
   args: string[],
 ): { status: number | null; output: string } {
@@ -58,70 +79,90 @@ function run(
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
-beforeAll(() => {
-  target = fs.mkdtempSync(path.join(os.tmpdir(), 'codemods-sample-'));
-  fs.cpSync(sample, target, { recursive: true });
-  for (const file of fs.readdirSync(path.join(tool, 'templates/src'))) {
-    fs.copyFileSync(
-      path.join(tool, 'templates/src', file),
-      path.join(target, 'src', file),
-    );
-  }
-  // The sample has no node_modules: borrow the tool's (typescript, @types/node, vitest).
-  fs.symlinkSync(
-    path.join(tool, 'node_modules'),
-    path.join(target, 'node_modules'),
-    'dir',
-  );
-  originals = new Map(
-    listFiles(target).map((file) => [
-      file,
-      fs.readFileSync(path.join(target, file), 'utf8'),
-    ]),
-  );
-});
-
+const targets: string[] = [];
 afterAll(() => {
-  if (target) fs.rmSync(target, { recursive: true, force: true });
+  for (const target of targets) {
+    fs.rmSync(target, { recursive: true, force: true });
+  }
 });
 
-describe('the seven codemods on the sample NanoClaw', () => {
+describe.each([
+  { variant: 'base', printWidth: 80 },
+  { variant: 'credential-proxy', printWidth: 80 },
+  { variant: 'onecli', printWidth: 80 },
+  { variant: 'width-120', printWidth: 120 },
+])('the seven codemods on the $variant sample', ({ variant, printWidth }) => {
+  let target: string;
+  let options: CodemodOptions;
+  let originals: Map<string, string>;
+  let edited: string[] = [];
+
+  function filesOf(files: string): string[] {
+    if (!picomatch.scan(files).isGlob) return [files];
+    const matches = picomatch(files);
+    return listFiles(target).filter((file) => matches(file));
+  }
+
+  function transformAll(direction: 'apply' | 'revert'): string[] {
+    const changed: string[] = [];
+    const codemodsInOrder =
+      direction === 'apply' ? order : [...order].reverse();
+    for (const codemod of codemodsInOrder) {
+      for (const file of filesOf(codemod.files)) {
+        const absolute = path.join(target, file);
+        const before = fs.readFileSync(absolute, 'utf8');
+        const after = codemod[direction](before, file, options);
+        if (after !== before) changed.push(file);
+        fs.writeFileSync(absolute, after);
+      }
+    }
+    return changed;
+  }
+
+  beforeAll(async () => {
+    target = await sampleCopy(variant);
+    targets.push(target);
+    options = readCodemodOptions(target);
+    originals = new Map(
+      listFiles(target).map((file) => [
+        file,
+        fs.readFileSync(path.join(target, file), 'utf8'),
+      ]),
+    );
+  });
+
+  it("reads the target's own format settings", () => {
+    expect(options.format).toMatchObject({ printWidth, singleQuote: true });
+  });
+
   it('apply to every file they name, and again changes nothing', () => {
     edited = transformAll('apply').sort();
-    expect(edited).toEqual([
-      'container/agent-runner/src/index.ts',
-      'package.json',
-      'setup/index.ts',
-      'src/config.ts',
-      'src/container-runner.test.ts',
-      'src/container-runner.ts',
-      'src/index.ts',
-    ]);
+    expect(edited).toEqual(EDITED);
     expect(transformAll('apply')).toEqual([]);
     for (const codemod of order) {
       for (const file of filesOf(codemod.files)) {
         const source = fs.readFileSync(path.join(target, file), 'utf8');
-        expect(
-          codemod.detect(source, file).state,
-          `${codemod.id} on ${file}`,
-        ).toBe('applied');
+        // A glob codemod skips the files holding nothing it edits.
+        const skipped = codemod.files.includes('*') ? ['not-applicable'] : [];
+        expect(['applied', ...skipped], `${codemod.id} on ${file}`).toContain(
+          codemod.detect(source, file, options).state,
+        );
       }
     }
   });
 
-  it('leave prettier-clean files', async () => {
-    for (const file of edited) {
-      const source = fs.readFileSync(path.join(target, file), 'utf8');
-      const parser = file.endsWith('.json') ? 'json' : 'typescript';
-      expect(
-        await prettier.check(source, { parser, singleQuote: true }),
-        file,
-      ).toBe(true);
-    }
+  it("leave files that pass the target's own prettier --check", () => {
+    const { status, output } = run(target, bin('prettier'), [
+      '--check',
+      ...edited,
+    ]);
+    expect(status, output).toBe(0);
   });
 
   it('leave a host that type-checks with the new plugin loader', () => {
-    expect(run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])).toEqual({
+    expect(
+      run(target, bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
+    ).toEqual({
       status: 0,
       output: '',
     });
@@ -129,7 +170,7 @@ describe('the seven codemods on the sample NanoClaw', () => {
 
   it('leave an agent runner that type-checks', () => {
     expect(
-      run(bin('tsc'), [
+      run(target, bin('tsc'), [
         '--noEmit',
         '-p',
         'container/agent-runner/tsconfig.json',
@@ -141,7 +182,10 @@ describe('the seven codemods on the sample NanoClaw', () => {
   });
 
   it("keep the target's own tests green", () => {
-    const { status, output } = run(bin('vitest'), ['run', '--reporter=dot']);
+    const { status, output } = run(target, bin('vitest'), [
+      'run',
+      '--reporter=dot',
+    ]);
     expect(status, output).toBe(0);
   });
 
@@ -153,5 +197,38 @@ describe('the seven codemods on the sample NanoClaw', () => {
       );
     }
     expect(listFiles(target).sort()).toEqual([...originals.keys()].sort());
+  });
+});
+
+describe('a NanoClaw 2.x sample', () => {
+  let target: string;
+
+  beforeAll(async () => {
+    target = await sampleCopy('v2');
+    targets.push(target);
+  });
+
+  it('is refused before any planning', () => {
+    expect(() =>
+      assertSupportedRelease(target, loadManifest('add-codex-provider')),
+    ).toThrow(/NanoClaw 2\.x/);
+  });
+
+  it('is refused by the codemods of the files that show it, so no plan could half-edit it', () => {
+    const result = runEdits({
+      operation: 'apply',
+      root: target,
+      codemods: loadManifest('add-codex-provider').codemods,
+      pending: {},
+    });
+    const refused = result.problems
+      .filter((p) => p.message.includes('provider registry of NanoClaw 2.x'))
+      .map((p) => p.file)
+      .sort();
+    expect(refused).toEqual([
+      'container/agent-runner/src/index.ts',
+      'src/container-runner.ts',
+      'src/index.ts',
+    ]);
   });
 });

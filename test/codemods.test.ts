@@ -11,6 +11,11 @@
  *   apply throws a CodemodError without touching anything.
  * - nothing: the file holds nothing this codemod edits (a look-alike at
  *   most), so it is not-applicable and both directions leave it as it is.
+ *
+ * `<case>.options.json`, when there is one, holds the CodemodOptions the
+ * engine would read from the target (its prettier settings, what
+ * container-runtime.ts exports): every call of the case gets them, and the
+ * output is checked with prettier at those settings.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +24,7 @@ import { describe, expect, it } from 'vitest';
 
 import { codemods, getCodemod } from '../codemods/index.js';
 import { CodemodError } from '../src/codemod/define.js';
+import { resolveOptions, type CodemodOptions } from '../src/codemod/options.js';
 import { indentUnit } from '../src/codemod/text.js';
 import type { Codemod } from '../src/codemod/types.js';
 
@@ -37,10 +43,14 @@ function targetPath(codemod: Codemod, name: string): string {
   return codemod.files.includes('*') ? `src/${name}.test.ts` : codemod.files;
 }
 
-async function prettierClean(source: string, ext: string): Promise<boolean> {
+async function prettierClean(
+  source: string,
+  ext: string,
+  options?: CodemodOptions,
+): Promise<boolean> {
   return prettier.check(source, {
     parser: ext === 'json' ? 'json' : 'typescript',
-    singleQuote: true,
+    ...resolveOptions(options).format,
     endOfLine: 'auto',
     useTabs: indentUnit(source) === '\t',
   });
@@ -79,46 +89,52 @@ for (const id of ids) {
       const input = read(dir, file)!;
       const output = read(dir, `${name}.output.${ext}`);
       const errors = read(dir, `${name}.error.txt`);
+      const optionsFile = read(dir, `${name}.options.json`);
+      const options: CodemodOptions | undefined =
+        optionsFile === undefined ? undefined : JSON.parse(optionsFile);
       const target = targetPath(codemod, name);
+      const apply = (source: string) => codemod.apply(source, target, options);
+      const revert = (source: string) =>
+        codemod.revert(source, target, options);
+      const detect = (source: string) =>
+        codemod.detect(source, target, options);
 
       if (output !== undefined) {
         const original = read(dir, `${name}.reverted.${ext}`) ?? input;
         it(`${name}: apply, revert, idempotence, isApplied`, () => {
-          expect(codemod.apply(input, target)).toBe(output);
-          expect(codemod.revert(output, target)).toBe(original);
-          expect(codemod.apply(output, target)).toBe(output);
-          expect(codemod.revert(original, target)).toBe(original);
-          expect(codemod.isApplied(output, target)).toBe(true);
-          expect(codemod.isApplied(input, target)).toBe(false);
-          expect(codemod.detect(input, target).problems).toEqual([]);
-          expect(codemod.detect(output, target)).toMatchObject({
+          expect(apply(input)).toBe(output);
+          expect(revert(output)).toBe(original);
+          expect(apply(output)).toBe(output);
+          expect(revert(original)).toBe(original);
+          expect(codemod.isApplied(output, target, options)).toBe(true);
+          expect(codemod.isApplied(input, target, options)).toBe(false);
+          expect(detect(input).problems).toEqual([]);
+          expect(detect(output)).toMatchObject({
             state: 'applied',
             problems: [],
           });
-          expect(codemod.detect(original, target).state).toBe('not-applied');
+          expect(detect(original).state).toBe('not-applied');
         });
 
         it(`${name}: output is prettier-clean`, async () => {
-          expect(await prettierClean(output, ext)).toBe(true);
+          expect(await prettierClean(output, ext, options)).toBe(true);
         });
 
         if (ext === 'ts') {
           it(`${name}: revert keeps a user edit made after apply`, () => {
-            expect(codemod.revert(editedByUser(output), target)).toBe(
-              editedByUser(original),
-            );
+            expect(revert(editedByUser(output))).toBe(editedByUser(original));
           });
         }
       } else if (errors !== undefined) {
         it(`${name}: the detector names the missing anchor, apply refuses`, () => {
-          const detection = codemod.detect(input, target);
+          const detection = detect(input);
           const lines = detection.problems.map(
             (p) => `${p.anchor}: ${p.expected}`,
           );
           expect(lines.join('\n')).toBe(errors.trimEnd());
-          expect(() => codemod.apply(input, target)).toThrow(CodemodError);
+          expect(() => apply(input)).toThrow(CodemodError);
           try {
-            codemod.apply(input, target);
+            apply(input);
           } catch (err) {
             expect((err as CodemodError).problems).toEqual(detection.problems);
             expect((err as CodemodError).message).toContain(target);
@@ -126,13 +142,13 @@ for (const id of ids) {
         });
       } else {
         it(`${name}: not applicable, left untouched`, () => {
-          expect(codemod.detect(input, target)).toMatchObject({
+          expect(detect(input)).toMatchObject({
             state: 'not-applicable',
             problems: [],
           });
-          expect(codemod.apply(input, target)).toBe(input);
-          expect(codemod.revert(input, target)).toBe(input);
-          expect(codemod.isApplied(input, target)).toBe(false);
+          expect(apply(input)).toBe(input);
+          expect(revert(input)).toBe(input);
+          expect(codemod.isApplied(input, target, options)).toBe(false);
         });
       }
     }
@@ -146,6 +162,22 @@ describe('partial states', () => {
     const detection = codemod.detect(input, codemod.files);
     expect(detection.state).toBe('partial');
     expect(detection.parts?.filter((p) => p.applied).length).toBe(3);
+  });
+
+  it('are reported on a release without secrets on stdin too', () => {
+    const codemod = getCodemod('add-provider-routing-host');
+    const input = read(
+      path.join(fixtures, codemod.id),
+      'relay-partial.input.ts',
+    )!;
+    const detection = codemod.detect(input, codemod.files);
+    expect(detection.state).toBe('partial');
+    expect(
+      detection.parts?.filter((p) => !p.applied).map((p) => p.name),
+    ).toEqual([
+      'args.push(...providerContainerArgs(containerName));',
+      'releaseProviderContainer(containerName);',
+    ]);
   });
 });
 

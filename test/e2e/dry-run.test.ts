@@ -4,10 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { FILES_ONLY, REMOVE_FILES_ONLY, runCli } from '../helpers/cli.js';
+import {
+  FILES_ONLY,
+  REMOVE_FILES_ONLY,
+  runCli,
+  TOOL_ROOT,
+} from '../helpers/cli.js';
 import {
   createSampleCopy,
   diffSnapshots,
+  sampleEnv,
   treeSnapshot,
   type SampleCopy,
 } from '../helpers/sample.js';
@@ -17,11 +23,37 @@ afterAll(async () => {
   await Promise.all(copies.map((copy) => copy.cleanup()));
 });
 
-async function copyOf(variant: string): Promise<string> {
-  const copy = await createSampleCopy(variant, { install: false });
+async function copyOf(variant: string, install = false): Promise<string> {
+  const copy = await createSampleCopy(variant, { install });
   copies.push(copy);
   return copy.dir;
 }
+
+/** A program of the sample's own node_modules (its tsc, its prettier), run inside it. */
+function inSample(dir: string, command: string, args: string[]) {
+  return execa(path.join(dir, 'node_modules', '.bin', command), args, {
+    cwd: dir,
+    env: sampleEnv(),
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
+}
+
+/** The files a patch changes that existed before it (the codemods' edits, not new files). */
+function editedFiles(patch: string): string[] {
+  return [...patch.matchAll(/^--- a\/(.+)$/gm)].map((m) => m[1]).sort();
+}
+
+/**
+ * The target's own format settings reach the codemods only once the engine
+ * passes them (readCodemodOptions, src/codemod/options.ts, in src/edits.ts);
+ * until then a checkout formatted at another width is refused by the
+ * round-trip guard.
+ */
+const ENGINE_PASSES_FORMAT = fs
+  .readFileSync(path.join(TOOL_ROOT, 'src', 'edits.ts'), 'utf8')
+  .includes('readCodemodOptions');
 
 /** git apply a patch inside dir (not a repository: git treats it as plain files). */
 async function gitApply(dir: string, patch: string): Promise<void> {
@@ -39,12 +71,22 @@ async function gitApply(dir: string, patch: string): Promise<void> {
 
 const IGNORE = { ignore: ['.nanoclaw/**'] };
 
-describe.each(['base', 'customised', 'secrets-four'])(
-  '--dry-run on the %s sample',
-  (variant) => {
-    it('prints a diff that git apply turns into exactly the applied tree, and changes nothing', async () => {
-      const viaPatch = await copyOf(variant);
-      const viaApply = await copyOf(variant);
+describe.each([
+  { variant: 'base', check: false },
+  { variant: 'customised', check: false },
+  { variant: 'secrets-four', check: false },
+  // The later release shapes and another print width: the patched copy is
+  // installed, so that its own tsc and prettier check what the codemods wrote.
+  { variant: 'credential-proxy', check: true },
+  { variant: 'onecli', check: true },
+  { variant: 'width-120', check: true, needsFormat: true },
+])('--dry-run on the $variant sample', ({ variant, check, needsFormat }) => {
+  it.skipIf(needsFormat && !ENGINE_PASSES_FORMAT)(
+    'prints a diff that git apply turns into exactly the applied tree, and changes nothing',
+    async () => {
+      const viaPatch = await copyOf(variant, check);
+      // Installed like its twin: the target's own prettier styles the templates alike.
+      const viaApply = await copyOf(variant, check);
       const original = await treeSnapshot(viaPatch);
 
       const dry = await runCli('apply-skill', [
@@ -76,6 +118,36 @@ describe.each(['base', 'customised', 'secrets-four'])(
         ),
       ).toEqual({ added: [], removed: [], changed: [] });
 
+      if (check) {
+        // The applied sample builds, and what the codemods changed passes its own prettier.
+        const host = await inSample(viaPatch, 'tsc', [
+          '--noEmit',
+          '-p',
+          'tsconfig.json',
+        ]);
+        expect(host.exitCode, host.all).toBe(0);
+        const runner = await inSample(viaPatch, 'tsc', [
+          '--noEmit',
+          '-p',
+          'container/agent-runner/tsconfig.json',
+        ]);
+        expect(runner.exitCode, runner.all).toBe(0);
+        const edited = editedFiles(dry.stdout);
+        expect(edited).toEqual(
+          expect.arrayContaining([
+            'container/agent-runner/src/index.ts',
+            'src/config.ts',
+            'src/container-runner.ts',
+            'src/index.ts',
+          ]),
+        );
+        const format = await inSample(viaPatch, 'prettier', [
+          '--check',
+          ...edited,
+        ]);
+        expect(format.exitCode, format.all).toBe(0);
+      }
+
       // The removal's dry run is exact too: patching the applied tree gives the original.
       const dryRemove = await runCli('remove-skill', [
         'add-codex-provider',
@@ -93,9 +165,27 @@ describe.each(['base', 'customised', 'secrets-four'])(
         removed: [],
         changed: [],
       });
-    });
-  },
-);
+    },
+  );
+});
+
+describe('--dry-run on the v2 (NanoClaw 2.x) sample', () => {
+  it("is refused, with the pointer to 2.x's own skill, and changes nothing", async () => {
+    const target = await copyOf('v2');
+    const original = await treeSnapshot(target);
+    const dry = await runCli('apply-skill', [
+      'add-codex-provider',
+      '--target',
+      target,
+      '--dry-run',
+    ]);
+    expect(dry.exitCode).toBe(1);
+    expect(dry.stdout).toBe('');
+    expect(dry.stderr).toMatch(/NanoClaw 2\.x/);
+    expect(dry.stderr).toContain('/add-codex');
+    expect(await treeSnapshot(target)).toEqual(original);
+  });
+});
 
 describe('--json', () => {
   it('prints one parseable result and nothing else on stdout', async () => {

@@ -186,7 +186,10 @@ export function setEnvLine(dir: string, key: string, value: string): void {
 /** Every regular file under `dir` (symlinks not followed). */
 export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  if (fs.statSync(dir).isFile()) return [dir];
+  const stat = fs.statSync(dir);
+  if (stat.isFile()) return [dir];
+  // A device such as /dev/null (NanoClaw's .env shadow) holds nothing.
+  if (!stat.isDirectory()) return [];
   return fs
     .readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .map((rel) => path.join(dir, rel))

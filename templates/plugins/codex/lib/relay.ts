@@ -249,6 +249,8 @@ export function createRelay(options: RelayOptions): CodexRelay {
         );
         created.listen(port, host, () => {
           server = created;
+          // The relay serves NanoClaw's containers; it must not keep NanoClaw running.
+          created.unref();
           // Later errors must not take NanoClaw down with them.
           created.on('error', (err) =>
             log.error(

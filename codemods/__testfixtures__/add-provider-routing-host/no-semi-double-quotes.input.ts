@@ -1,0 +1,94 @@
+import { ChildProcess, spawn } from "child_process"
+import fs from "fs"
+import path from "path"
+
+import {
+  CONTAINER_IMAGE,
+  CREDENTIAL_PROXY_PORT,
+  DATA_DIR,
+  TIMEZONE
+} from "./config.js"
+import {
+  CONTAINER_HOST_GATEWAY,
+  CONTAINER_RUNTIME_BIN,
+  hostGatewayArgs,
+  mountArgs
+} from "./container-runtime.js"
+import { detectAuthMode } from "./credential-proxy.js"
+
+export interface ContainerInput {
+  prompt: string
+  groupFolder: string
+  isMain: boolean
+}
+
+interface VolumeMount {
+  hostPath: string
+  containerPath: string
+  readonly: boolean
+}
+
+function buildVolumeMounts(folder: string): VolumeMount[] {
+  const mounts: VolumeMount[] = []
+  const agentRunnerSrc = path.join(process.cwd(), "container", "agent-runner")
+  const groupAgentRunnerDir = path.join(DATA_DIR, "sessions", folder)
+  if (!fs.existsSync(groupAgentRunnerDir) && fs.existsSync(agentRunnerSrc)) {
+    fs.cpSync(agentRunnerSrc, groupAgentRunnerDir, { recursive: true })
+  }
+  mounts.push({
+    hostPath: groupAgentRunnerDir,
+    containerPath: "/app/src",
+    readonly: false
+  })
+  return mounts
+}
+
+function buildContainerArgs(
+  mounts: VolumeMount[],
+  containerName: string
+): string[] {
+  const args: string[] = ["run", "-i", "--rm", "--name", containerName]
+  args.push("-e", `TZ=${TIMEZONE}`)
+
+  // API traffic goes through the credential proxy on the host.
+  args.push(
+    "-e",
+    `ANTHROPIC_BASE_URL=http://${CONTAINER_HOST_GATEWAY}:${CREDENTIAL_PROXY_PORT}`
+  )
+  if (detectAuthMode() === "api-key") {
+    args.push("-e", "ANTHROPIC_API_KEY=placeholder")
+  }
+
+  // On Linux, host.docker.internal must be mapped to the host gateway.
+  args.push(...hostGatewayArgs())
+
+  for (const mount of mounts) {
+    args.push(...mountArgs(mount.hostPath, mount.containerPath, mount.readonly))
+  }
+  args.push(CONTAINER_IMAGE)
+  return args
+}
+
+export async function runContainerAgent(
+  folder: string,
+  input: ContainerInput,
+  onProcess: (proc: ChildProcess) => void
+): Promise<number | null> {
+  const mounts = buildVolumeMounts(folder)
+  const containerName = `nanoclaw-${folder}-${Date.now()}`
+  const containerArgs = buildContainerArgs(mounts, containerName)
+
+  return new Promise((resolve) => {
+    const container = spawn(CONTAINER_RUNTIME_BIN, containerArgs, {
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    onProcess(container)
+
+    container.stdin.write(JSON.stringify(input))
+    container.stdin.end()
+
+    container.on("close", (code) => {
+      resolve(code)
+    })
+  })
+}
