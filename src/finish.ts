@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ApplyOptions } from './apply.js';
 import { CancelledError } from './errors.js';
 import { pruneEmptyDirs } from './fs-util.js';
-import { inspectTokens } from './inspect.js';
+import { inspectTokens } from './token-status.js';
 import type { SkillManifest } from './manifest.js';
 import { canPrompt, choose } from './prompt.js';
 import type { RemoveOptions } from './remove.js';

@@ -10,12 +10,15 @@ import {
   templateFiles,
   type SkillManifest,
 } from './manifest.js';
-import { readCodemodOptions } from './codemod/options.js';
+import { readCodemodOptions } from './codemod/target-options.js';
 import { codemodFiles } from './edits.js';
 import { readState } from './state.js';
 import { readEnv, readEnvValue } from './steps/env-file.js';
 import { detectReleaseShape, type ReleaseDetection } from './release-shape.js';
-import { resolveTokenLocation, type TokenLocation } from './token-file.js';
+import { resolveTokenLocation } from './token-file.js';
+import { inspectTokens, type TokenStatus } from './token-status.js';
+
+export { inspectTokens, type TokenStatus };
 
 export type EditHealth = 'applied' | 'missing' | 'drifted';
 
@@ -24,17 +27,6 @@ export interface EditStatus {
   file: string;
   state: EditHealth;
   detail?: string;
-}
-
-export interface TokenStatus {
-  /** Absolute path of the token file. */
-  file: string;
-  present: boolean;
-  /** Tokens still lie in the old place inside the checkout, readable by the main group's agent. */
-  insideCheckout?: string;
-  expiresAt?: string;
-  expired?: boolean;
-  account?: string;
 }
 
 export interface SkillStatus {
@@ -99,46 +91,6 @@ export function inspectEdits(
     }
   }
   return edits;
-}
-
-function maskAccount(id: string): string {
-  return id.length <= 8 ? '****' : `${id.slice(0, 4)}…${id.slice(-4)}`;
-}
-
-/** Token file facts without ever reading out a token. */
-export function inspectTokens(
-  root: string,
-  location: TokenLocation,
-): TokenStatus {
-  const { file, legacyFile } = location;
-  const status = readTokenFacts(file);
-  if (legacyFile && fs.existsSync(legacyFile)) {
-    status.insideCheckout = path.relative(root, legacyFile);
-  }
-  return status;
-}
-
-function readTokenFacts(file: string): TokenStatus {
-  if (!fs.existsSync(file)) return { file, present: false };
-  try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    const expires = Number(data.expiresAt ?? data.expires_at ?? NaN);
-    const account = (data.accountId ?? data.account_id) as string | undefined;
-    return {
-      file,
-      present: true,
-      expiresAt: Number.isFinite(expires)
-        ? new Date(expires).toISOString()
-        : undefined,
-      expired: Number.isFinite(expires) ? expires <= Date.now() : undefined,
-      account: account ? maskAccount(account) : undefined,
-    };
-  } catch {
-    return { file, present: true };
-  }
 }
 
 export function inspectSkill(

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 
-import { inspectTokens } from './inspect.js';
+import { inspectTokens } from './token-status.js';
 import type { SkillManifest } from './manifest.js';
 import { canPrompt, choose, confirm } from './prompt.js';
 import type { Reporter } from './reporter.js';
