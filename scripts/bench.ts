@@ -55,9 +55,10 @@ async function cycle(
   bench: Bench,
   name: string,
   measureRss = false,
+  variant = 'base',
 ): Promise<Sample> {
   const target = path.join(bench.work, name);
-  fs.cpSync(SAMPLE, target, { recursive: true });
+  materialise(variant, target);
   const common = ['add-codex-provider', '--target', target];
   const runs: [Operation, string, string[]][] = [
     ['dry-run', 'apply-skill.js', [...common, '--dry-run']],
@@ -83,6 +84,46 @@ async function cycle(
       : ms;
   }
   return sample;
+}
+
+const VARIANTS = path.join(TOOL_ROOT, 'test', 'fixtures', 'variants');
+
+/** The base sample with a variant's overlay on top (its own files and deletions). */
+function materialise(variant: string, target: string): void {
+  fs.cpSync(SAMPLE, target, { recursive: true });
+  if (variant === 'base') return;
+  const overlay = path.join(VARIANTS, variant);
+  fs.cpSync(overlay, target, { recursive: true });
+  const specFile = path.join(target, 'variant.json');
+  const spec = JSON.parse(fs.readFileSync(specFile, 'utf8')) as {
+    delete?: string[];
+    crlf?: string[];
+  };
+  fs.rmSync(specFile);
+  for (const rel of spec.delete ?? []) fs.rmSync(path.join(target, rel));
+  for (const rel of spec.crlf ?? []) {
+    const file = path.join(target, rel);
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace(/\r?\n/g, '\r\n'),
+    );
+  }
+}
+
+/** Every 1.x variant once (2.x is refused): reported, not judged. */
+async function variantTimes(bench: Bench): Promise<void> {
+  const variants = fs
+    .readdirSync(VARIANTS)
+    .filter((name) => name !== 'v2')
+    .sort();
+  console.log('\nEvery sample variant, one run each (reported, not judged):');
+  console.log('variant            dry-run ms  apply ms  remove ms');
+  for (const variant of variants) {
+    const sample = await cycle(bench, `variant-${variant}`, false, variant);
+    console.log(
+      `${variant.padEnd(17)}  ${sample['dry-run'].toFixed(0).padStart(10)}  ${sample.apply.toFixed(0).padStart(8)}  ${sample.remove.toFixed(0).padStart(9)}`,
+    );
+  }
 }
 
 function median(values: number[]): number {
@@ -132,6 +173,7 @@ async function main(): Promise<void> {
     const rss = [await cycle(bench, 'rss-0', true)];
     rss.push(await cycle(bench, 'rss-1', true));
     process.exitCode = report(timed, rss, cold) > 0 ? 1 : 0;
+    await variantTimes(bench);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
