@@ -1,29 +1,91 @@
 #!/usr/bin/env node
 /**
- * npm run bench: wall time and peak memory of dry-run, apply and remove on the
- * sample NanoClaw, without install, build, auth or restart (those time npm and
- * tsc, not us). Median of RUNS runs after one that fills the compile cache
- * (its time is reported too); exits 1 when a target is missed.
+ * npm run bench: the tool's own cost, as ratios to what it cannot avoid,
+ * measured side by side in one run on the base sample and every variant:
+ *
+ * - dry run, and apply and remove without install and build, against the
+ *   TypeScript-load floor (`node -e "require('typescript')"` from this repo),
+ *   timed in the same cycles; peak RSS of each;
+ * - the full apply (install and builds; no sign-in, no restart) against the
+ *   sum of its parts run by hand one after another on the same sample copy:
+ *   `npm install ./packages/codex-oauth`, that package's `npm run build`,
+ *   NanoClaw's `npm run build`.
+ *
+ * Exits 1 when a target is missed or the tool fails on a sample. See the
+ * README's Benchmark section for the knobs (BENCH_RUNS, BENCH_FULL_RUNS,
+ * BENCH_VARIANT_FULL_RUNS, BENCH_SAMPLES).
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 
+import { loadManifest } from '../src/manifest.js';
+import {
+  binLinksInto,
+  HIDDEN_LOCK,
+  readModuleEntries,
+} from '../src/node-modules-snapshot.js';
 import { TOOL_ROOT } from '../src/paths.js';
+import { NPM_FLAGS } from '../src/steps/npm.js';
+import { assertSupportedRelease } from '../src/target.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const SAMPLE = path.join(TOOL_ROOT, 'test', 'fixtures', 'nanoclaw');
+const SKILL = 'add-codex-provider';
+const count = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+};
+/** Light runs (dry-run, apply, remove) on the base sample; variants get at most 3. */
+const RUNS = count('BENCH_RUNS', 7);
+const VARIANT_RUNS = Math.min(RUNS, 3);
+/** Full applies (and as many sets of parts) on the base sample, and on each variant. */
+const FULL_RUNS = count('BENCH_FULL_RUNS', 3);
+const VARIANT_FULL_RUNS = count('BENCH_VARIANT_FULL_RUNS', 2);
+
+const TARGETS = {
+  dryRun: 1.25, // x the TypeScript-load floor
+  filesOnly: 1.3, // apply and remove without install and build, x the floor
+  full: 0.85, // full apply, x the sum of its parts run by hand
+  rssMb: 150,
+};
+
 const BIN = path.join(TOOL_ROOT, 'dist', 'scripts');
-const TARGETS = { 'dry-run': 800, apply: 1000, remove: 1000 } as const;
-const RSS_TARGET_MB = 250;
-const QUIET = ['--yes', '--skip-install', '--skip-build', '--no-restart'];
+const FILES_ONLY = ['--yes', '--skip-install', '--skip-build', '--no-restart'];
+const FLOOR = ['-e', "require('typescript')"];
 
-/**
- * Preloaded into the memory runs only: writes the process's peak RSS when it
- * exits. Timed runs go without it, since a preload costs time of its own.
- */
+/** What the bench uses of test/helpers/sample.ts (loaded with tsx: test/ is not built). */
+interface SampleHelpers {
+  listVariants(): string[];
+  materialiseSample(variant: string, dir: string): Promise<void>;
+  createSampleCopy(
+    variant?: string,
+    options?: { install?: boolean },
+  ): Promise<{ dir: string; cleanup(): Promise<void> }>;
+  sampleEnv(): NodeJS.ProcessEnv;
+  treeSnapshot(dir: string): Promise<Record<string, string>>;
+  diffSnapshots(
+    before: Record<string, string>,
+    after: Record<string, string>,
+  ): { added: string[]; removed: string[]; changed: string[] };
+}
+
+const helpers = (await tsImport(
+  pathToFileURL(path.join(TOOL_ROOT, 'test', 'helpers', 'sample.ts')).href,
+  import.meta.url,
+)) as SampleHelpers;
+
+class BenchFailure extends Error {}
+
+interface Bench {
+  work: string;
+  env: NodeJS.ProcessEnv;
+  probe: string;
+  rssFile: string;
+}
+
+/** Preloaded into the memory runs only: the process's peak RSS (all threads), written at exit. */
 function rssProbe(dir: string): string {
   const probe = path.join(dir, 'rss-probe.mjs');
   fs.writeFileSync(
@@ -40,118 +102,292 @@ if (isMainThread) {
   return probe;
 }
 
-type Operation = keyof typeof TARGETS;
-type Sample = Record<Operation, number>;
-
-interface Bench {
-  work: string;
-  cache: string;
-  probe: string;
-  rssFile: string;
+function lastLines(text: string, lines = 6): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n    ');
 }
 
-/** One dry-run, apply and remove on a fresh copy; ms each, or peak RSS in MB each with `measureRss`. */
-async function cycle(
+/** Run a program to completion; ms of wall time. */
+async function timed(
   bench: Bench,
+  file: string,
+  args: string[],
+  cwd: string,
+): Promise<number> {
+  const started = process.hrtime.bigint();
+  const run = await execa(file, args, {
+    cwd,
+    env: bench.env,
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (run.exitCode !== 0) {
+    throw new BenchFailure(
+      `\`${[path.basename(file), ...args].join(' ')}\` in ${cwd} exited with ${run.exitCode}:\n    ${lastLines(run.all ?? '')}`,
+    );
+  }
+  return ms;
+}
+
+const tool = (script: string, target: string, args: string[]) => [
+  path.join(BIN, script),
+  SKILL,
+  '--target',
+  target,
+  ...args,
+];
+
+interface Light {
+  floor: number;
+  dryRun: number;
+  apply: number;
+  remove: number;
+}
+
+/** Floor, dry run, apply and remove (no install, no build) on a fresh copy. */
+async function lightCycle(
+  bench: Bench,
+  variant: string,
   name: string,
-  measureRss = false,
-  variant = 'base',
-): Promise<Sample> {
-  const target = path.join(bench.work, name);
-  materialise(variant, target);
-  const common = ['add-codex-provider', '--target', target];
-  const runs: [Operation, string, string[]][] = [
-    ['dry-run', 'apply-skill.js', [...common, '--dry-run']],
-    ['apply', 'apply-skill.js', [...common, ...QUIET, '--skip-auth']],
-    ['remove', 'remove-skill.js', [...common, ...QUIET]],
-  ];
-  const sample = {} as Sample;
-  for (const [operation, script, args] of runs) {
-    const preload = measureRss
-      ? ['--import', pathToFileURL(bench.probe).href]
-      : [];
-    const started = process.hrtime.bigint();
-    await execa('node', [...preload, path.join(BIN, script), ...args], {
-      env: {
-        BENCH_RSS_FILE: bench.rssFile,
-        SKILL_APPLICATOR_CACHE_DIR: bench.cache,
-        CI: '1',
-      },
-    });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    sample[operation] = measureRss
-      ? Number(fs.readFileSync(bench.rssFile, 'utf8')) / 1024
-      : ms;
-  }
-  return sample;
-}
-
-const VARIANTS = path.join(TOOL_ROOT, 'test', 'fixtures', 'variants');
-
-/** The base sample with a variant's overlay on top (its own files and deletions). */
-function materialise(variant: string, target: string): void {
-  fs.cpSync(SAMPLE, target, { recursive: true });
-  if (variant === 'base') return;
-  const overlay = path.join(VARIANTS, variant);
-  fs.cpSync(overlay, target, { recursive: true });
-  const specFile = path.join(target, 'variant.json');
-  const spec = JSON.parse(fs.readFileSync(specFile, 'utf8')) as {
-    delete?: string[];
-    crlf?: string[];
+  rss = false,
+): Promise<Light> {
+  const dir = path.join(bench.work, name);
+  await helpers.materialiseSample(variant, dir);
+  const preload = rss ? ['--import', pathToFileURL(bench.probe).href] : [];
+  const measure = async (script: string, args: string[]) => {
+    const ms = await timed(
+      bench,
+      'node',
+      [...preload, ...tool(script, dir, args)],
+      TOOL_ROOT,
+    );
+    return rss ? Number(fs.readFileSync(bench.rssFile, 'utf8')) / 1024 : ms;
   };
-  fs.rmSync(specFile);
-  for (const rel of spec.delete ?? []) fs.rmSync(path.join(target, rel));
-  for (const rel of spec.crlf ?? []) {
-    const file = path.join(target, rel);
-    fs.writeFileSync(
-      file,
-      fs.readFileSync(file, 'utf8').replace(/\r?\n/g, '\r\n'),
-    );
-  }
+  const floor = rss ? 0 : await timed(bench, 'node', FLOOR, TOOL_ROOT);
+  const dryRun = await measure('apply-skill.js', ['--dry-run']);
+  const apply = await measure('apply-skill.js', [...FILES_ONLY, '--skip-auth']);
+  const remove = await measure('remove-skill.js', FILES_ONLY);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { floor, dryRun, apply, remove };
 }
 
-/** Every 1.x variant once (2.x is refused): reported, not judged. */
-async function variantTimes(bench: Bench): Promise<void> {
-  const variants = fs
-    .readdirSync(VARIANTS)
-    .filter((name) => name !== 'v2')
-    .sort();
-  console.log('\nEvery sample variant, one run each (reported, not judged):');
-  console.log('variant            dry-run ms  apply ms  remove ms');
-  for (const variant of variants) {
-    const sample = await cycle(bench, `variant-${variant}`, false, variant);
-    console.log(
-      `${variant.padEnd(17)}  ${sample['dry-run'].toFixed(0).padStart(10)}  ${sample.apply.toFixed(0).padStart(8)}  ${sample.remove.toFixed(0).padStart(9)}`,
+interface Full {
+  install: number;
+  packageBuild: number;
+  build: number;
+  parts: number;
+  apply: number;
+}
+
+/** An installed copy and how to put it back as it was after each half. */
+async function installedCopy(variant: string) {
+  const copy = await helpers.createSampleCopy(variant, { install: true });
+  const hiddenLock = path.join(copy.dir, 'node_modules', HIDDEN_LOCK);
+  const pristine = {
+    tree: await helpers.treeSnapshot(copy.dir),
+    modules: JSON.stringify(readModuleEntries(copy.dir)),
+    hiddenLock: fs.existsSync(hiddenLock)
+      ? fs.readFileSync(hiddenLock)
+      : undefined,
+  };
+  const names = Object.keys(loadManifest(SKILL).dependencies);
+  /** Everything but node_modules from the sample again; npm's changes to node_modules undone. */
+  const reset = async () => {
+    for (const entry of fs.readdirSync(copy.dir)) {
+      if (entry === 'node_modules') continue;
+      fs.rmSync(path.join(copy.dir, entry), { recursive: true, force: true });
+    }
+    await helpers.materialiseSample(variant, copy.dir);
+    const modules = path.join(copy.dir, 'node_modules');
+    for (const entry of [
+      ...names,
+      ...binLinksInto(readModuleEntries(copy.dir), names),
+    ]) {
+      fs.rmSync(path.join(modules, entry), { recursive: true, force: true });
+    }
+    // Written last, so newer than every folder: npm trusts it only then.
+    if (pristine.hiddenLock) fs.writeFileSync(hiddenLock, pristine.hiddenLock);
+    const diff = helpers.diffSnapshots(
+      pristine.tree,
+      await helpers.treeSnapshot(copy.dir),
     );
+    const same =
+      diff.added.length + diff.removed.length + diff.changed.length === 0 &&
+      JSON.stringify(readModuleEntries(copy.dir)) === pristine.modules;
+    if (!same) {
+      throw new BenchFailure(
+        `could not reset ${copy.dir}: ${JSON.stringify(diff)}`,
+      );
+    }
+  };
+  return { dir: copy.dir, reset, cleanup: copy.cleanup };
+}
+
+/**
+ * The full apply and its parts by hand, on one installed copy, reset after
+ * each; the order alternates so that neither always runs first.
+ */
+async function fullRuns(
+  bench: Bench,
+  variant: string,
+  runs: number,
+): Promise<Full[]> {
+  const manifest = loadManifest(SKILL);
+  const specs = Object.values(manifest.dependencies)
+    .filter((spec) => spec.startsWith('file:'))
+    .map((spec) => `./${spec.slice('file:'.length)}`);
+  const copy = await installedCopy(variant);
+  const results: Full[] = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      const result = {} as Full;
+      const parts = async () => {
+        await timed(
+          bench,
+          'node',
+          tool('apply-skill.js', copy.dir, [...FILES_ONLY, '--skip-auth']),
+          TOOL_ROOT,
+        );
+        result.install = await timed(
+          bench,
+          'npm',
+          ['install', ...specs, ...NPM_FLAGS],
+          copy.dir,
+        );
+        result.packageBuild = 0;
+        for (const pkg of manifest.packages) {
+          result.packageBuild += await timed(
+            bench,
+            'npm',
+            ['run', 'build'],
+            path.join(copy.dir, pkg),
+          );
+        }
+        result.build = await timed(bench, 'npm', ['run', 'build'], copy.dir);
+        result.parts = result.install + result.packageBuild + result.build;
+      };
+      const apply = async () => {
+        result.apply = await timed(
+          bench,
+          'node',
+          tool('apply-skill.js', copy.dir, [
+            '--yes',
+            '--skip-auth',
+            '--no-restart',
+          ]),
+          TOOL_ROOT,
+        );
+      };
+      for (const half of run % 2 === 0 ? [parts, apply] : [apply, parts]) {
+        await half();
+        await copy.reset();
+      }
+      results.push(result);
+    }
+  } finally {
+    await copy.cleanup();
   }
+  return results;
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function report(timed: Sample[], rss: Sample[], cold: Sample): number {
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+/** Two decimals, or three where two would show the target itself. */
+const times = (ratio: number, target: number) =>
+  `${ratio.toFixed(ratio.toFixed(2) === target.toFixed(2) ? 3 : 2)}x`;
+const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+/** Why the skill refuses this sample by design (2.x, a release it does not support), or undefined. */
+async function refusal(
+  bench: Bench,
+  variant: string,
+): Promise<string | undefined> {
+  const dir = path.join(bench.work, `check-${variant}`);
+  await helpers.materialiseSample(variant, dir);
+  try {
+    assertSupportedRelease(dir, loadManifest(SKILL));
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(dir, variant);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One sample: every measurement, printed as it is done; the number of missed targets. */
+async function benchSample(bench: Bench, variant: string): Promise<number> {
+  const base = variant === 'base';
+  const runs = base ? RUNS : VARIANT_RUNS;
+  const fullCount = base ? FULL_RUNS : VARIANT_FULL_RUNS;
+  console.log(`\n== ${variant}`);
+
+  const light: Light[] = [];
+  for (let run = 0; run < runs; run++) {
+    light.push(await lightCycle(bench, variant, `${variant}-${run}`));
+  }
+  const floor = median(light.map((l) => l.floor));
   let missed = 0;
-  console.log(
-    `Benchmark on ${os.cpus().length} cores: median of ${timed.length} runs, peak RSS of ${rss.length} separate runs\n`,
-  );
-  console.log(
-    'operation   median ms  target ms  peak RSS MB  target MB  result',
-  );
-  for (const [operation, target] of Object.entries(TARGETS)) {
-    const key = operation as Operation;
-    const ms = median(timed.map((sample) => sample[key]));
-    const peak = Math.max(...rss.map((sample) => sample[key]));
-    const ok = ms <= target && peak <= RSS_TARGET_MB;
+  const ratioLine = (label: string, values: number[], target: number): void => {
+    const value = median(values);
+    const ratio = value / floor;
+    const ok = ratio <= target;
     if (!ok) missed++;
     console.log(
-      `${operation.padEnd(10)}  ${ms.toFixed(0).padStart(9)}  ${String(target).padStart(9)}  ${peak.toFixed(0).padStart(11)}  ${String(RSS_TARGET_MB).padStart(9)}  ${ok ? 'ok' : 'MISSED'}`,
+      `  ${label.padEnd(30)} ${ms(value).padStart(9)} / floor ${ms(floor).padStart(7)} = ${times(ratio, target)}  (target <= ${target.toFixed(2)}x)  ${verdict(ok)}`,
     );
-  }
+  };
   console.log(
-    `\nFirst run after install, with no compile cache yet (not a target; it saves the cache):` +
-      ` dry-run ${cold['dry-run'].toFixed(0)} ms, then apply ${cold.apply.toFixed(0)} ms, remove ${cold.remove.toFixed(0)} ms.`,
+    `  TypeScript-load floor: node -e "require('typescript')", median ${ms(floor)} of ${runs}`,
+  );
+  ratioLine(
+    'dry-run',
+    light.map((l) => l.dryRun),
+    TARGETS.dryRun,
+  );
+  ratioLine(
+    'apply, no install/build',
+    light.map((l) => l.apply),
+    TARGETS.filesOnly,
+  );
+  ratioLine(
+    'remove, no install/build',
+    light.map((l) => l.remove),
+    TARGETS.filesOnly,
+  );
+
+  const rss: Light[] = [];
+  for (let run = 0; run < (base ? 2 : 1); run++) {
+    rss.push(await lightCycle(bench, variant, `${variant}-rss-${run}`, true));
+  }
+  const peak = (key: keyof Light) => Math.max(...rss.map((r) => r[key]));
+  const highest = Math.max(peak('dryRun'), peak('apply'), peak('remove'));
+  const rssOk = highest <= TARGETS.rssMb;
+  if (!rssOk) missed++;
+  console.log(
+    `  peak RSS (${rss.length} run${rss.length > 1 ? 's' : ''}): dry-run ${peak('dryRun').toFixed(0)} MB, apply ${peak('apply').toFixed(0)} MB, remove ${peak('remove').toFixed(0)} MB  (target <= ${TARGETS.rssMb} MB)  ${verdict(rssOk)}`,
+  );
+
+  const full = await fullRuns(bench, variant, fullCount);
+  const partsMedian = median(full.map((f) => f.parts));
+  const applyMedian = median(full.map((f) => f.apply));
+  const ratio = applyMedian / partsMedian;
+  const fullOk = ratio <= TARGETS.full;
+  if (!fullOk) missed++;
+  const each = (values: number[]) =>
+    full.length > 1 ? ` [${values.map((v) => v.toFixed(0)).join(', ')}]` : '';
+  console.log(
+    `  ${'full apply (install + build)'.padEnd(30)} ${ms(applyMedian).padStart(9)} / parts ${ms(partsMedian).padStart(7)} = ${times(ratio, TARGETS.full)}  (target <= ${TARGETS.full.toFixed(2)}x)  ${verdict(fullOk)}`,
+  );
+  console.log(
+    `    ${full.length} run${full.length > 1 ? 's, medians' : ''}: apply${each(full.map((f) => f.apply))}; parts by hand, one after another${each(full.map((f) => f.parts))}: npm install ${ms(median(full.map((f) => f.install)))} + package build ${ms(median(full.map((f) => f.packageBuild)))} + npm run build ${ms(median(full.map((f) => f.build)))}`,
   );
   return missed;
 }
@@ -160,23 +396,66 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'skill-bench-'));
   const bench: Bench = {
     work,
-    cache: path.join(work, 'compile-cache'),
+    env: {},
     probe: rssProbe(work),
     rssFile: path.join(work, 'rss'),
   };
+  bench.env = {
+    ...helpers.sampleEnv(),
+    BENCH_RSS_FILE: bench.rssFile,
+    SKILL_APPLICATOR_CACHE_DIR: path.join(work, 'compile-cache'),
+    CI: '1',
+  };
+  const wanted = process.env.BENCH_SAMPLES?.split(',').map((s) => s.trim());
+  const samples = helpers
+    .listVariants()
+    .filter((variant) => !wanted || wanted.includes(variant));
+  const started = Date.now();
+  console.log(
+    `Benchmark of ${SKILL} on ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} at the start.\n` +
+      `Light runs (dry-run; apply and remove without install and build): median of ${RUNS} on base, ${VARIANT_RUNS} on each variant, ` +
+      `each cycle with its own floor run. Full apply: ${FULL_RUNS} on base, ${VARIANT_FULL_RUNS} on each variant, ` +
+      `each with its parts by hand on the same installed copy, in alternating order. Peak RSS from separate runs with a probe.`,
+  );
+  let missed = 0;
+  const skipped: string[] = [];
+  const failed: string[] = [];
   try {
-    const cold = await cycle(bench, 'cold');
-    const timed: Sample[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      timed.push(await cycle(bench, `run-${run}`));
+    // Fills the compile cache: reported, not judged.
+    if (samples.includes('base')) {
+      const cold = await lightCycle(bench, 'base', 'cold');
+      console.log(
+        `\nFirst run with an empty compile cache (not judged; it saves the cache): floor ${ms(cold.floor)}, dry-run ${ms(cold.dryRun)}, apply ${ms(cold.apply)}, remove ${ms(cold.remove)}.`,
+      );
     }
-    const rss = [await cycle(bench, 'rss-0', true)];
-    rss.push(await cycle(bench, 'rss-1', true));
-    process.exitCode = report(timed, rss, cold) > 0 ? 1 : 0;
-    await variantTimes(bench);
+    for (const variant of samples) {
+      const refused = await refusal(bench, variant);
+      if (refused) {
+        skipped.push(variant);
+        console.log(
+          `\n== ${variant}: skipped, the skill refuses it: ${refused}`,
+        );
+        continue;
+      }
+      try {
+        missed += await benchSample(bench, variant);
+      } catch (err) {
+        if (!(err instanceof BenchFailure)) throw err;
+        failed.push(variant);
+        console.log(`  FAILED: ${err.message}`);
+      }
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+  const measured = samples.length - skipped.length - failed.length;
+  console.log(
+    `\n${measured} sample(s) measured in ${((Date.now() - started) / 1000).toFixed(0)} s (load average ${os.loadavg()[0].toFixed(1)} at the end)` +
+      (skipped.length ? `; skipped: ${skipped.join(', ')}` : '') +
+      (failed.length ? `; FAILED: ${failed.join(', ')}` : '') +
+      `. ${missed === 0 ? 'Every target met.' : `${missed} target(s) missed.`}`,
+  );
+  process.exitCode = missed > 0 || failed.length > 0 ? 1 : 0;
 }
 
 await main();

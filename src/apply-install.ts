@@ -9,13 +9,18 @@ import type { SkillManifest } from './manifest.js';
 import type { Reporter } from './reporter.js';
 import { STATE_DIR } from './paths.js';
 import type { SkillState } from './state.js';
+import { ConcurrentSteps, type ShownStep } from './steps/concurrent.js';
 import {
   assertEntryPointBuilt,
   installLocalDependencies,
+  makeBinsExecutable,
   missingDependencies,
-  npmBuild,
   outDir,
+  runBuildScript,
+  runScriptCommand,
+  type InstalledDependencies,
 } from './steps/npm.js';
+import { splitBuild } from './steps/scripts.js';
 
 export interface InstallOptions {
   skipInstall?: boolean;
@@ -51,39 +56,84 @@ function lockBeforeInstall(
 const outputsOf = (manifest: SkillManifest, pkg: string) =>
   manifest.buildOutputs.filter((output) => output.startsWith(`${pkg}/`));
 
-async function install(
-  root: string,
+/** Build output folders of a local package (journaled whole). */
+function preserveOutputs(
   manifest: SkillManifest,
-  reporter: Reporter,
+  pkg: string,
   journal: Journal,
-): Promise<SkillState['installed']> {
-  const lockBefore = lockBeforeInstall(root, manifest);
-  await reporter.step(
-    'Install local package',
-    () => installLocalDependencies(root, manifest.dependencies, journal),
-    (names) => names.join(', '),
-  );
-  const lockFile = path.join(root, 'package-lock.json');
-  const installed = {
-    packageJson: sha256(fs.readFileSync(path.join(root, 'package.json'))),
-    packageLock: fs.existsSync(lockFile)
-      ? sha256(fs.readFileSync(lockFile))
-      : undefined,
-  };
-  if (lockBefore) {
-    const blob = lockBeforePath(manifest.name);
-    journal.record([blob]);
-    writeFileAtomic(path.join(root, blob), lockBefore);
-  }
-  for (const pkg of manifest.packages) {
-    for (const output of outputsOf(manifest, pkg)) journal.preserveDir(output);
-    await reporter.step(`Build ${pkg}`, () =>
-      npmBuild(path.join(root, pkg), `Building ${pkg}`),
-    );
-  }
-  return installed;
+): void {
+  for (const output of outputsOf(manifest, pkg)) journal.preserveDir(output);
 }
 
+/** NanoClaw's build: `npm run build`, or its two commands (./steps/scripts.ts). */
+async function buildNanoclaw(
+  root: string,
+  signal: AbortSignal,
+  prerequisites: {
+    /** npm install's result; undefined without an install. */
+    install?: Promise<InstalledDependencies>;
+    /** The local packages' builds: the plugin compile needs them. */
+    packages: Promise<unknown>[];
+  },
+): Promise<void> {
+  const what = 'The NanoClaw build (npm run build)';
+  const split = splitBuild(root);
+  let ownFailed: unknown;
+  // The target's own build does not need the skill's package: it compiles
+  // while that installs and builds. Only the plugin compile waits for them.
+  if (split?.own) {
+    try {
+      await runScriptCommand(root, split.own, what, signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      ownFailed = err;
+    }
+  }
+  const changedOthers = (await prerequisites.install)?.changedOthers;
+  if (ownFailed !== undefined && !changedOthers) throw ownFailed;
+  await Promise.all(prerequisites.packages);
+  if (!split || changedOthers) {
+    // npm changed more than the skill's package while the build compiled:
+    // that compile does not count, the whole build runs again on the result.
+    await runBuildScript(root, what, signal);
+  } else {
+    await runScriptCommand(root, split.plugins, what, signal);
+  }
+  assertEntryPointBuilt(root);
+}
+
+/** A local package's build; run again when npm changed the tree it compiled against. */
+async function buildPackage(
+  root: string,
+  pkg: string,
+  signal: AbortSignal,
+  install: Promise<InstalledDependencies>,
+): Promise<void> {
+  const dir = path.join(root, pkg);
+  const what = `Building ${pkg}`;
+  let failed: unknown;
+  try {
+    await runBuildScript(dir, what, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    failed = err;
+  }
+  const { changedOthers } = await install;
+  if (changedOthers) await runBuildScript(dir, what, signal);
+  else if (failed !== undefined) throw failed;
+}
+
+/**
+ * npm install, the local packages' builds and NanoClaw's build, at the same
+ * time where they do not depend on each other:
+ *
+ *   npm install ./packages/codex-oauth ───────┐
+ *   packages/codex-oauth: npm run build ──────┤
+ *   NanoClaw: its own build (tsc) ────────────┴─> tsc -p tsconfig.plugins.json
+ *
+ * Everything a rollback needs is journaled before any of them starts, and a
+ * failure of one stops the others before the rollback.
+ */
 export async function installAndValidate(
   root: string,
   manifest: SkillManifest,
@@ -92,23 +142,76 @@ export async function installAndValidate(
   journal: Journal,
 ): Promise<InstallOutcome> {
   const outcome: InstallOutcome = { installed: undefined, created: [] };
+  const installing =
+    !options.skipInstall && Object.keys(manifest.dependencies).length > 0;
   if (options.skipInstall) {
     reporter.skip('Install local package', '--skip-install');
-  } else if (Object.keys(manifest.dependencies).length > 0) {
-    outcome.installed = await install(root, manifest, reporter, journal);
+  }
+  const lockBefore = installing ? lockBeforeInstall(root, manifest) : undefined;
+  const out = outDir(root);
+  const outExisted = fs.existsSync(path.join(root, out));
+  if (installing) {
+    for (const pkg of manifest.packages)
+      preserveOutputs(manifest, pkg, journal);
+  }
+  if (!options.skipBuild) journal.preserveDir(out);
+
+  const steps = new ConcurrentSteps();
+  const shown: ShownStep[] = [];
+  let install: Promise<InstalledDependencies> | undefined;
+  const packages: Promise<unknown>[] = [];
+  if (installing) {
+    install = steps.start('Install local package', (signal) =>
+      installLocalDependencies(root, manifest.dependencies, journal, signal),
+    );
+    shown.push([
+      'Install local package',
+      (value) => {
+        const { names, changedOthers } = value as InstalledDependencies;
+        return changedOthers
+          ? `${names.join(', ')}; ${changedOthers}, so the builds run again on what it installed`
+          : names.join(', ');
+      },
+    ]);
+    for (const pkg of manifest.packages) {
+      const name = `Build ${pkg}`;
+      const installed = install;
+      packages.push(
+        steps.start(name, (signal) =>
+          buildPackage(root, pkg, signal, installed),
+        ),
+      );
+      shown.push([name]);
+    }
+  }
+  if (!options.skipBuild) {
+    steps.start('Build and validate NanoClaw', (signal) =>
+      buildNanoclaw(root, signal, { install, packages }),
+    );
+    shown.push(['Build and validate NanoClaw']);
+  }
+  await steps.showAll(reporter, shown);
+
+  if (install) {
+    makeBinsExecutable(root, Object.keys(manifest.dependencies));
+    const lockFile = path.join(root, 'package-lock.json');
+    outcome.installed = {
+      packageJson: sha256(fs.readFileSync(path.join(root, 'package.json'))),
+      packageLock: fs.existsSync(lockFile)
+        ? sha256(fs.readFileSync(lockFile))
+        : undefined,
+    };
+    if (lockBefore) {
+      const blob = lockBeforePath(manifest.name);
+      journal.record([blob]);
+      writeFileAtomic(path.join(root, blob), lockBefore);
+    }
   }
   if (options.skipBuild) {
     reporter.skip('Build and validate NanoClaw', '--skip-build');
-    return outcome;
+  } else if (!outExisted) {
+    outcome.created.push(out);
   }
-  const out = outDir(root);
-  const outExisted = fs.existsSync(path.join(root, out));
-  journal.preserveDir(out);
-  await reporter.step('Build and validate NanoClaw', async () => {
-    await npmBuild(root, 'The NanoClaw build (npm run build)');
-    assertEntryPointBuilt(root);
-  });
-  if (!outExisted) outcome.created.push(out);
   return outcome;
 }
 

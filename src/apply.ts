@@ -34,6 +34,7 @@ import {
 } from './state.js';
 import { envPaths } from './steps/env-file.js';
 import { confirm } from './prompt.js';
+import { loadExeca } from './run-command.js';
 import { assertSupportedRelease, resolveTarget } from './target.js';
 import { withTargetLock } from './lock.js';
 
@@ -223,6 +224,11 @@ export async function applySkill(
     return reportDryRun(plan, reporter, print, 'is already applied');
   }
 
+  // The install and the builds start their programs through execa: load it
+  // now, while the codemod worker plans, rather than after the write.
+  if (!options.skipInstall || !options.skipBuild) {
+    loadExeca().catch(() => undefined); // runCommand reports a failed import
+  }
   return withTargetLock(root, async () => {
     await recoverInterruptedRun(root, reporter);
     const state = readState(root, manifest.name);

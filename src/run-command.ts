@@ -26,6 +26,23 @@ interface Running {
 const running = new Set<Running>();
 let interrupting = false;
 
+let execaModule: Promise<typeof import('execa')> | undefined;
+
+/**
+ * execa, imported once. Call it early (apply does, while the codemod worker
+ * runs) so that the first command does not wait for the import.
+ */
+export function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
+
+/** Why a sibling's failure stopped a command, as the AbortController was told. */
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return typeof reason === 'string' ? reason : 'stopped';
+}
+
 /** Told when a command starts and ends: the journal records running groups. */
 export interface CommandWatcher {
   started(pid: number): void;
@@ -66,13 +83,32 @@ export async function runCommand(
     what: string;
     env?: NodeJS.ProcessEnv;
     timeoutMs?: number;
+    /**
+     * Stops this command (its whole group) when aborted: a sibling that runs
+     * at the same time failed. The command then fails, once all of it is gone.
+     */
+    signal?: AbortSignal;
+    /** How the command is shown in a failure; `file args` by default. */
+    shown?: string;
   },
 ): Promise<CommandResult> {
-  const command = `\`${[file, ...args].join(' ')}\` in ${options.cwd}`;
-  if (interrupting) {
-    throw new SkillError(`${options.what} was not started: interrupted.`);
-  }
-  const { execa } = await import('execa');
+  const command = `\`${options.shown ?? [file, ...args].join(' ')}\` in ${options.cwd}`;
+  const { signal } = options;
+  const notStarted = () =>
+    interrupting
+      ? new SkillError(`${options.what} was not started: interrupted.`)
+      : signal?.aborted
+        ? new SkillError(
+            `${options.what} was not started: ${abortReason(signal)}.`,
+          )
+        : undefined;
+  const early = notStarted();
+  if (early) throw early;
+  const { execa } = await loadExeca();
+  // Checked again after the await: an interrupt that came meanwhile has
+  // already stopped what was running, and would not see this command.
+  const late = notStarted();
+  if (late) throw late;
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -99,22 +135,34 @@ export async function runCommand(
         void entry.stop();
       }, options.timeoutMs)
     : undefined;
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    void entry.stop();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   running.add(entry);
   if (entry.pid) watcher?.started(entry.pid);
   const result = await subprocess.finally(() => {
     clearTimeout(timer);
-    running.delete(entry);
-    if (entry.pid) watcher?.ended(entry.pid);
+    signal?.removeEventListener('abort', onAbort);
   });
+  // The leader may exit before the rest of its group: a stopped command is
+  // over only when all of it is gone (it could still write into dist/).
+  if (stopped) await stopped;
+  running.delete(entry);
+  if (entry.pid) watcher?.ended(entry.pid);
   const output = result.all ?? '';
-  if (result.failed || timedOut) {
+  if (result.failed || timedOut || aborted) {
     const reason = timedOut
       ? `timed out after ${options.timeoutMs} ms`
       : interrupting
         ? 'was stopped: interrupted'
-        : result.exitCode !== undefined
-          ? `exited with code ${result.exitCode}`
-          : (result.originalMessage ?? result.shortMessage);
+        : aborted && signal
+          ? `was stopped: ${abortReason(signal)}`
+          : result.exitCode !== undefined
+            ? `exited with code ${result.exitCode}`
+            : (result.originalMessage ?? result.shortMessage);
     throw new SkillError(`${options.what} failed: ${command} ${reason}.`, {
       file: options.cwd,
       details: tail(output),

@@ -4,9 +4,13 @@ import path from 'node:path';
 import { SkillError } from '../errors.js';
 import type { Journal } from '../journal.js';
 import { parseJsonFile } from '../package-json.js';
+import { writeFileAtomic } from '../fs-util.js';
 import { runCommand } from '../run-command.js';
+import { changedBesidesSkill, installBaseline } from './npm-changes.js';
+import { scriptCommand, type ScriptCommand } from './scripts.js';
 
-const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund'];
+/** npm's flags for every install and uninstall (the benchmark times the same command by hand). */
+export const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund'];
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 
@@ -26,7 +30,8 @@ function keepPlannedPackageJson(root: string, planned: string): void {
     canonicalJson(parseJsonFile(actual, file)) ===
     canonicalJson(parseJsonFile(planned, file))
   ) {
-    fs.writeFileSync(file, planned);
+    // Atomic: a compiler running alongside may read it.
+    writeFileAtomic(file, planned);
   }
 }
 
@@ -53,26 +58,42 @@ export function missingDependencies(
   );
 }
 
-/** npm install the skill's local dependencies (journaled: package files and node_modules). */
-export async function installLocalDependencies(
+export interface InstalledDependencies {
+  names: string[];
+  /**
+   * What npm changed besides the skill's packages (see ./npm-changes.ts), in
+   * words; undefined when it only installed those.
+   */
+  changedOthers?: string;
+}
+
+/**
+ * npm install the skill's local dependencies (journaled: package files and
+ * node_modules). Everything the rollback needs is recorded before this
+ * returns its promise, so other steps may start right after the call.
+ */
+export function installLocalDependencies(
   root: string,
   dependencies: Record<string, string>,
   journal: Journal,
-): Promise<string[]> {
+  signal?: AbortSignal,
+): Promise<InstalledDependencies> {
   const paths = Object.values(dependencies)
     .map(specPath)
     .filter((p): p is string => Boolean(p));
-  if (paths.length === 0) return [];
+  if (paths.length === 0) return Promise.resolve({ names: [] });
   journal.record(['package.json', 'package-lock.json']);
   journal.guardNodeModules(Object.keys(dependencies));
   const planned = fs.readFileSync(path.join(root, 'package.json'), 'utf8');
-  await runCommand(
+  const baseline = installBaseline(root, dependencies);
+  const install = runCommand(
     'npm',
     ['install', ...paths.map((p) => `./${p}`), ...NPM_FLAGS],
     {
       cwd: root,
       what: 'Installing the local package',
       timeoutMs: INSTALL_TIMEOUT_MS,
+      signal,
     },
   ).catch((err: unknown) => {
     if (err instanceof SkillError) {
@@ -84,8 +105,50 @@ export async function installLocalDependencies(
     }
     throw err;
   });
-  keepPlannedPackageJson(root, planned);
-  return Object.keys(dependencies);
+  return install.then(() => {
+    const changedOthers = changedBesidesSkill(root, dependencies, baseline);
+    keepPlannedPackageJson(root, planned);
+    return { names: Object.keys(dependencies), changedOthers };
+  });
+}
+
+/**
+ * npm makes a package's bin files executable when it links them, if they
+ * exist by then. Built alongside the install, they may or may not: make them
+ * executable once built, as npm does when the build comes first.
+ */
+export function makeBinsExecutable(root: string, names: string[]): void {
+  for (const name of names) {
+    const dir = path.join(root, 'node_modules', name);
+    let bin: unknown;
+    try {
+      bin = (
+        JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+          bin?: unknown;
+        }
+      ).bin;
+    } catch {
+      continue;
+    }
+    const files =
+      typeof bin === 'string'
+        ? [bin]
+        : bin && typeof bin === 'object'
+          ? Object.values(bin as Record<string, unknown>)
+          : [];
+    for (const file of files) {
+      if (typeof file !== 'string') continue;
+      try {
+        const absolute = path.join(dir, file);
+        const { mode } = fs.statSync(absolute);
+        // Execute where it may be read, like chmod a+X for readers.
+        const executable = mode | ((mode & 0o444) >> 2);
+        if (executable !== mode) fs.chmodSync(absolute, executable & 0o7777);
+      } catch {
+        // Not built (yet): nothing to do, as for npm.
+      }
+    }
+  }
 }
 
 /** npm uninstall the skill's dependencies (when the lock cannot simply be restored). */
@@ -112,6 +175,35 @@ export async function npmBuild(dir: string, what: string): Promise<void> {
     what,
     timeoutMs: BUILD_TIMEOUT_MS,
   });
+}
+
+/** One command of a script (see ./scripts.ts), in `dir`. */
+export async function runScriptCommand(
+  dir: string,
+  command: ScriptCommand,
+  what: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await runCommand(command.file, command.args, {
+    cwd: dir,
+    what,
+    env: command.env,
+    shown: command.shown,
+    timeoutMs: BUILD_TIMEOUT_MS,
+    signal,
+  });
+}
+
+/**
+ * `npm run build` in a folder, as npm runs it, but without starting npm when
+ * the script runs alone (./scripts.ts).
+ */
+export async function runBuildScript(
+  dir: string,
+  what: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await runScriptCommand(dir, scriptCommand(dir, 'build'), what, signal);
 }
 
 /** The build output folder from tsconfig.json (jsonc), `dist` when unsure. */

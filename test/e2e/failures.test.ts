@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { execa } from 'execa';
@@ -229,5 +230,68 @@ describe('an interrupted apply', () => {
       false,
     );
     expect(fs.existsSync(path.join(target, '.nanoclaw'))).toBe(false);
+  });
+});
+
+describe('the install and the builds, run at the same time', () => {
+  it("a failing package build stops NanoClaw's build running alongside, then rolls everything back", async () => {
+    const target = await copyOf('base', true);
+    // A file of the user's in the package's folder, with a type error: the package's build fails.
+    fs.mkdirSync(path.join(target, 'packages/codex-oauth/src'), {
+      recursive: true,
+    });
+    fs.writeFileSync(
+      path.join(target, 'packages/codex-oauth/src/broken.ts'),
+      'export const broken: number = "text";\n',
+    );
+    // NanoClaw's own build, which runs meanwhile, writes into dist/ 15 s in unless stopped.
+    const pkgFile = path.join(target, 'package.json');
+    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+    pkg.scripts.build =
+      "sh -c 'sleep 15 && mkdir -p dist && echo late > dist/late.js' && tsc";
+    fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
+    const before = await fullSnapshot(target);
+    const started = Date.now();
+
+    const run = await runCli('apply-skill', [
+      'add-codex-provider',
+      '--target',
+      target,
+      ...APPLY_ALL,
+    ]);
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/Building packages\/codex-oauth failed/);
+    expect(run.stderr).toMatch(/broken\.ts.*TS2322/);
+    expect(run.stderr).toMatch(/Everything was rolled back/);
+    // Past the moment the stopped build would have written.
+    await sleep(Math.max(0, started + 17_000 - Date.now()));
+    expect(fs.existsSync(path.join(target, 'dist'))).toBe(false);
+    expect(await fullSnapshot(target)).toEqual(before);
+    expect(fs.existsSync(path.join(target, 'node_modules/codex-oauth'))).toBe(
+      false,
+    );
+  });
+
+  it('when npm changes more than the skill package, the builds run again on what it installed', async () => {
+    const target = await copyOf('base', true);
+    // node_modules out of step with the lock file: npm puts prettier back.
+    fs.rmSync(path.join(target, 'node_modules/prettier'), { recursive: true });
+
+    const run = await runCli('apply-skill', [
+      'add-codex-provider',
+      '--target',
+      target,
+      ...APPLY_ALL,
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      /npm changed other entries of node_modules, so the builds run again/,
+    );
+    expect(
+      fs.existsSync(path.join(target, 'node_modules/prettier/package.json')),
+    ).toBe(true);
+    expect(fs.existsSync(path.join(target, 'dist/plugins/codex/host.js'))).toBe(
+      true,
+    );
   });
 });
