@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The codemod worker starts before anything else loads: see src/edit-runner.ts.
-import { prestartEditWorker } from '../src/edit-runner.js';
+import { prestartEditWorker } from '../src/engine/edit-runner.js';
 
 prestartEditWorker(process.argv.slice(2));
-const { runCli } = await import('../src/cli.js');
+const { runCli } = await import('../src/cli/cli.js');
 const { exitQuietlyOnClosedPipe } =
-  await import('../src/exit-on-closed-pipe.js');
+  await import('../src/cli/exit-on-closed-pipe.js');
 
 exitQuietlyOnClosedPipe();
 process.exitCode = await runCli('apply');

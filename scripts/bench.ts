@@ -22,15 +22,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
-import { loadManifest } from '../src/manifest.js';
+import { loadManifest } from '../src/engine/manifest.js';
 import {
   binLinksInto,
   HIDDEN_LOCK,
   readModuleEntries,
-} from '../src/node-modules-snapshot.js';
-import { TOOL_ROOT } from '../src/paths.js';
+} from '../src/core/node-modules-snapshot.js';
+import { TOOL_ROOT } from '../src/core/paths.js';
 import { NPM_FLAGS } from '../src/steps/npm.js';
-import { assertSupportedRelease } from '../src/target.js';
+import { assertSupportedRelease } from '../src/engine/target.js';
 
 const SKILL = 'add-codex-provider';
 const count = (name: string, fallback: number) => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 
-import { TOOL_ROOT } from '../src/paths.js';
+import { TOOL_ROOT } from '../src/core/paths.js';
 
 const SAMPLE = path.join(TOOL_ROOT, 'test', 'fixtures', 'nanoclaw');
 const TARGET = path.join(TOOL_ROOT, '.demo', 'nanoclaw');

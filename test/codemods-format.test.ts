@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { getCodemod } from '../codemods/index.js';
 import {
   PRETTIER_DEFAULTS,
   readFormatOptions,
@@ -18,6 +17,7 @@ import {
 import { exportedNames, readCodemodOptions } from '../src/codemod/options.js';
 import { roundTripMessage } from '../src/codemod/round-trip.js';
 import { materialiseSample } from './helpers/sample.js';
+import { codexCodemod } from './helpers/codemods.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -206,8 +206,8 @@ describe('styled', () => {
 });
 
 describe('a codemod called with the target options', () => {
-  it('follows its print width, quotes and semicolons', () => {
-    const codemod = getCodemod('add-agent-provider-config');
+  it('follows its print width, quotes and semicolons', async () => {
+    const codemod = await codexCodemod('add-agent-provider-config');
     const input = [
       "import { readEnvFile } from './env.js';",
       '',

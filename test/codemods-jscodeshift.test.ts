@@ -7,14 +7,11 @@ import path from 'node:path';
 import { applyTransform } from 'jscodeshift/dist/testUtils.js';
 import { describe, expect, it } from 'vitest';
 
-import { codemods } from '../codemods/index.js';
+import { skillCodemods } from './helpers/codemods.js';
 
-const fixtures = path.resolve(
-  import.meta.dirname,
-  '../codemods/__testfixtures__',
-);
+const { codemods, fixtures } = await skillCodemods('add-codex-provider');
 const modules: Record<string, object> = import.meta.glob(
-  '../codemods/add-*.ts',
+  '../codemods/add-codex-provider/add-*.ts',
   { eager: true },
 );
 
@@ -32,7 +29,8 @@ describe.each(Object.values(codemods))(
       : codemod.files;
 
     it('applies, and reverts with --revert', () => {
-      const transform = modules[`../codemods/${codemod.id}.ts`];
+      const transform =
+        modules[`../codemods/add-codex-provider/${codemod.id}.ts`];
       const input = read('input');
       const output = read('output');
       expect(
@@ -52,7 +50,7 @@ describe.each(Object.values(codemods))(
 describe('format settings as jscodeshift options', () => {
   it('lays the code out for --printWidth=120, and reverts with the same', () => {
     const id = 'add-provider-routing-container';
-    const transform = modules[`../codemods/${id}.ts`];
+    const transform = modules[`../codemods/add-codex-provider/${id}.ts`];
     const read = (name: string) =>
       fs.readFileSync(path.join(fixtures, id, `width-120.${name}.ts`), 'utf8');
     const file = { path: codemods[id].files };

@@ -13,19 +13,20 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { codemods } from '../codemods/index.js';
 import {
   readCodemodOptions,
   type CodemodOptions,
 } from '../src/codemod/options.js';
-import { runEdits } from '../src/edits.js';
-import { listFiles } from '../src/fs-util.js';
-import { loadManifest } from '../src/manifest.js';
-import { assertSupportedRelease } from '../src/target.js';
+import { runEdits } from '../src/engine/edits.js';
+import { skillCodemods } from './helpers/codemods.js';
+import { listFiles } from '../src/core/fs-util.js';
+import { loadManifest } from '../src/engine/manifest.js';
+import { assertSupportedRelease } from '../src/engine/target.js';
 import { materialiseSample } from './helpers/sample.js';
 
 const tool = path.resolve(import.meta.dirname, '..');
 const bin = (name: string) => path.join(tool, 'node_modules/.bin', name);
+const { codemods } = await skillCodemods('add-codex-provider');
 const order = Object.values(codemods);
 
 const EDITED = [
@@ -41,9 +42,11 @@ const EDITED = [
 async function sampleCopy(variant: string): Promise<string> {
   const target = fs.mkdtempSync(path.join(os.tmpdir(), 'codemods-sample-'));
   await materialiseSample(variant, target);
-  for (const file of fs.readdirSync(path.join(tool, 'templates/src'))) {
+  for (const file of fs.readdirSync(
+    path.join(tool, 'templates/add-codex-provider/src'),
+  )) {
     fs.copyFileSync(
-      path.join(tool, 'templates/src', file),
+      path.join(tool, 'templates/add-codex-provider/src', file),
       path.join(target, 'src', file),
     );
   }
@@ -215,12 +218,16 @@ describe('a NanoClaw 2.x sample', () => {
   });
 
   it('is refused by the codemods of the files that show it, so no plan could half-edit it', () => {
-    const result = runEdits({
-      operation: 'apply',
-      root: target,
-      codemods: loadManifest('add-codex-provider').codemods,
-      pending: {},
-    });
+    const result = runEdits(
+      {
+        operation: 'apply',
+        skill: 'add-codex-provider',
+        root: target,
+        codemods: loadManifest('add-codex-provider').codemods,
+        pending: {},
+      },
+      codemods,
+    );
     const refused = result.problems
       .filter((p) => p.message.includes('provider registry of NanoClaw 2.x'))
       .map((p) => p.file)

@@ -14,7 +14,7 @@ import { TOOL_ROOT, runCli } from './helpers/cli.js';
 import { createSampleCopy } from './helpers/sample.js';
 
 const COMPILE_CACHE = pathToFileURL(
-  path.join(TOOL_ROOT, 'dist', 'src', 'compile-cache.js'),
+  path.join(TOOL_ROOT, 'dist', 'src', 'engine', 'compile-cache.js'),
 ).href;
 
 /** Loads ts-morph with the cache on and prints what it parsed. */

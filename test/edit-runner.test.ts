@@ -9,11 +9,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import type * as EditRunner from '../src/edit-runner.js';
-import { prestartEditWorker, runEditJob } from '../src/edit-runner.js';
-import type { EditJob } from '../src/edits.js';
-import { runEdits } from '../src/edits.js';
-import { loadManifest } from '../src/manifest.js';
+import type * as EditRunner from '../src/engine/edit-runner.js';
+import { prestartEditWorker, runEditJob } from '../src/engine/edit-runner.js';
+import type { EditJob } from '../src/engine/edits.js';
+import { loadCodemods } from '../src/engine/codemod-loader.js';
+import { runEdits } from '../src/engine/edits.js';
+import { loadManifest } from '../src/engine/manifest.js';
 import {
   FILES_ONLY,
   REMOVE_FILES_ONLY,
@@ -23,6 +24,7 @@ import {
 import { createSampleCopy, type SampleCopy } from './helpers/sample.js';
 
 const copies: SampleCopy[] = [];
+const codemodsOf = (job: EditJob) => loadCodemods(job.skill, job.codemods);
 afterAll(async () => {
   await Promise.all(copies.map((copy) => copy.cleanup()));
 });
@@ -32,15 +34,16 @@ async function sampleJob(operation: EditJob['operation']): Promise<EditJob> {
   copies.push(copy);
   return {
     operation,
+    skill: 'add-codex-provider',
     root: copy.dir,
     codemods: loadManifest('add-codex-provider').codemods,
     pending: {},
   };
 }
 
-/** The built runner: the worker it starts is the compiled dist/src/edit-worker.js. */
+/** The built runner: the worker it starts is the compiled dist/src/engine/edit-worker.js. */
 async function builtRunner(): Promise<typeof EditRunner> {
-  const file = path.join(TOOL_ROOT, 'dist', 'src', 'edit-runner.js');
+  const file = path.join(TOOL_ROOT, 'dist', 'src', 'engine', 'edit-runner.js');
   return (await import(pathToFileURL(file).href)) as typeof EditRunner;
 }
 
@@ -50,7 +53,7 @@ describe('the codemod pass in a worker thread', () => {
     const runner = await builtRunner();
     runner.prestartEditWorker([]);
     const inWorker = await runner.runEditJob(job);
-    expect(inWorker).toEqual(runEdits(job));
+    expect(inWorker).toEqual(runEdits(job, await codemodsOf(job)));
     expect(inWorker.writes.map((write) => write.path)).toContain(
       'src/container-runner.ts',
     );
@@ -66,17 +69,19 @@ describe('the codemod pass in a worker thread', () => {
       (err: unknown) =>
         err as { message: string; hint?: string; exitCode?: number },
     );
-    expect(failure?.message).toBe('Unknown codemod "no-such-edit".');
-    expect(failure?.hint).toMatch(/^Known codemods: add-agent-provider-config/);
+    expect(failure?.message).toBe(
+      'skills/add-codex-provider/skill.json names the codemod "no-such-edit", but codemods/add-codex-provider/no-such-edit.ts does not exist.',
+    );
+    expect(failure?.hint).toMatch(/^Each id in "codemods" is a file/);
     expect(failure?.exitCode).toBe(1);
   });
 
   it('runs the pass in place when the worker cannot start', async () => {
-    // Under vitest this module is src/edit-runner.ts, and the worker file it
-    // names (src/edit-worker.js) does not exist: the worker fails to start.
+    // Under vitest this module is src/engine/edit-runner.ts, and the worker file it
+    // names (src/engine/edit-worker.js) does not exist: the worker fails to start.
     const job = await sampleJob('remove');
     prestartEditWorker([]);
-    expect(await runEditJob(job)).toEqual(runEdits(job));
+    expect(await runEditJob(job)).toEqual(runEdits(job, await codemodsOf(job)));
   });
 });
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { TOOL_ROOT } from './helpers/cli.js';
 
-const TEMPLATES = path.join(TOOL_ROOT, 'templates');
+const TEMPLATES = path.join(TOOL_ROOT, 'templates', 'add-codex-provider');
 const FORMATTED = /\.(ts|json|md)$/;
 
 function templateFiles(): string[] {

@@ -7,7 +7,7 @@
  */
 import type { API, FileInfo, Options } from 'jscodeshift';
 
-import { SkillError } from '../errors.js';
+import { SkillError } from '../core/errors.js';
 import type { AnchorProblem, Codemod, Detection } from './types.js';
 import { currentParse } from './ast.js';
 import { applyEdits, type Edit } from './text.js';

@@ -6,8 +6,8 @@
  * with nothing left running that could write into the target, does the
  * failure go on to the rollback.
  */
-import { SkillError } from '../errors.js';
-import type { Reporter } from '../reporter.js';
+import { SkillError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
 
 /** A step to show: its name, and what to say about its result. */
 export type ShownStep = [

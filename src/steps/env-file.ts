@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { writeFileAtomic } from '../fs-util.js';
+import { writeFileAtomic } from '../core/fs-util.js';
 
 /** The .env line setting `key` (not a comment), e.g. `export KEY = value`. */
 function keyPattern(key: string): RegExp {

@@ -15,7 +15,7 @@ import {
   HIDDEN_LOCK,
   binLinksInto,
   readModuleEntries,
-} from '../node-modules-snapshot.js';
+} from '../core/node-modules-snapshot.js';
 
 type LockPackages = Record<string, unknown>;
 

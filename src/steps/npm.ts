@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { SkillError } from '../errors.js';
-import type { Journal } from '../journal.js';
-import { parseJsonFile } from '../package-json.js';
-import { writeFileAtomic } from '../fs-util.js';
-import { runCommand } from '../run-command.js';
+import { SkillError } from '../core/errors.js';
+import type { Journal } from '../engine/journal.js';
+import { parseJsonFile } from '../core/package-json.js';
+import { writeFileAtomic } from '../core/fs-util.js';
+import { runCommand } from '../core/run-command.js';
 import { changedBesidesSkill, installBaseline } from './npm-changes.js';
 import { scriptCommand, type ScriptCommand } from './scripts.js';
 

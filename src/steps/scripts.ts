@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { parseJsonFile } from '../package-json.js';
+import { parseJsonFile } from '../core/package-json.js';
 
 /** What codemods/add-plugins-build.ts appends to the build script. */
 export const PLUGINS_BUILD = 'tsc -p tsconfig.plugins.json';

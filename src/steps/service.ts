@@ -1,4 +1,4 @@
-import { SkillError } from '../errors.js';
+import { SkillError } from '../core/errors.js';
 
 export type ServiceManager = 'launchd' | 'systemd' | 'none';
 

@@ -15,7 +15,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const TOOL_ROOT = path.resolve(import.meta.dirname, '../..');
-const TEMPLATE = path.join(TOOL_ROOT, 'templates/packages/codex-oauth');
+const TEMPLATE = path.join(
+  TOOL_ROOT,
+  'templates/add-codex-provider/packages/codex-oauth',
+);
 const TSC = path.join(TOOL_ROOT, 'node_modules/typescript/bin/tsc');
 
 export interface BuiltPackage {

@@ -42,9 +42,9 @@ vi.setConfig({ testTimeout: 30_000 });
 
 let built: BuiltPackage;
 /** Built modules the CLI cannot reach into: ports, callback server, device polling. */
-let config: typeof import('../../templates/packages/codex-oauth/src/config.js');
-let callbackServer: typeof import('../../templates/packages/codex-oauth/src/callback-server.js');
-let deviceFlow: typeof import('../../templates/packages/codex-oauth/src/device-flow.js');
+let config: typeof import('../../templates/add-codex-provider/packages/codex-oauth/src/config.js');
+let callbackServer: typeof import('../../templates/add-codex-provider/packages/codex-oauth/src/callback-server.js');
+let deviceFlow: typeof import('../../templates/add-codex-provider/packages/codex-oauth/src/device-flow.js');
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {

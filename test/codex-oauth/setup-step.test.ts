@@ -1,5 +1,5 @@
 /**
- * templates/setup/codex-auth-step.ts run as NanoClaw runs it
+ * templates/add-codex-provider/setup/codex-auth-step.ts run as NanoClaw runs it
  * (npx tsx setup/index.ts --step codex-auth), first with a stand-in plugin for
  * each status field, then with the real codex plugin, codex-oauth, an issuer and
  * a local Codex backend (models and responses).
@@ -116,11 +116,14 @@ function nanoclaw(plugin: 'stand-in' | 'real'): string {
     ),
   );
   fs.copyFileSync(
-    path.join(TOOL_ROOT, 'templates/setup/codex-auth-step.ts'),
+    path.join(
+      TOOL_ROOT,
+      'templates/add-codex-provider/setup/codex-auth-step.ts',
+    ),
     path.join(root, 'setup/codex-auth-step.ts'),
   );
   fs.copyFileSync(
-    path.join(TOOL_ROOT, 'templates/src/provider-plugin.ts'),
+    path.join(TOOL_ROOT, 'templates/add-codex-provider/src/provider-plugin.ts'),
     path.join(root, 'src/provider-plugin.ts'),
   );
   fs.mkdirSync(path.join(root, 'plugins/codex'), { recursive: true });
@@ -129,7 +132,7 @@ function nanoclaw(plugin: 'stand-in' | 'real'): string {
     fs.writeFileSync(path.join(root, 'plugins/codex/host.ts'), STAND_IN_PLUGIN);
   } else {
     fs.cpSync(
-      path.join(TOOL_ROOT, 'templates/plugins/codex'),
+      path.join(TOOL_ROOT, 'templates/add-codex-provider/plugins/codex'),
       path.join(root, 'plugins/codex'),
       { recursive: true },
     );

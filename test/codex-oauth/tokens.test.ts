@@ -36,7 +36,7 @@ import {
 vi.setConfig({ testTimeout: 30_000 });
 
 let built: BuiltPackage;
-let api: typeof import('../../templates/packages/codex-oauth/src/index.js');
+let api: typeof import('../../templates/add-codex-provider/packages/codex-oauth/src/index.js');
 /** A process that signs nothing in, only asks for a token and prints its hash. */
 let getTokensScript: string;
 const cleanups: (() => Promise<void>)[] = [];

@@ -23,7 +23,10 @@ import {
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
-const pluginSource = path.join(repo, 'templates/plugins/codex');
+const pluginSource = path.join(
+  repo,
+  'templates/add-codex-provider/plugins/codex',
+);
 const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
 
 // codex-oauth's token-location API, on top of the stand-in's CodexAuth.
@@ -77,7 +80,7 @@ function makeTarget(): string {
     path.join(root, 'tsconfig.json'),
   );
   fs.copyFileSync(
-    path.join(repo, 'templates/tsconfig.plugins.json'),
+    path.join(repo, 'templates/add-codex-provider/tsconfig.plugins.json'),
     path.join(root, 'tsconfig.plugins.json'),
   );
   return root;

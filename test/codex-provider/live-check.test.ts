@@ -1,5 +1,5 @@
 /**
- * The live check (templates/plugins/codex/lib/live-check.ts) against a local
+ * The live check (templates/add-codex-provider/plugins/codex/lib/live-check.ts) against a local
  * Codex backend: one tiny streamed answer, timed to its first token, and for
  * every way it can fail, the fix a person needs.
  */
@@ -10,10 +10,10 @@ import os from 'os';
 import path from 'path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DEFAULT_API_URL } from '../../templates/plugins/codex/container/provider-codex/identity.js';
-import { fixes } from '../../templates/plugins/codex/lib/failures.js';
-import { runLiveCheck } from '../../templates/plugins/codex/lib/live-check.js';
-import type { CodexSettings } from '../../templates/plugins/codex/lib/settings.js';
+import { DEFAULT_API_URL } from '../../templates/add-codex-provider/plugins/codex/container/provider-codex/identity.js';
+import { fixes } from '../../templates/add-codex-provider/plugins/codex/lib/failures.js';
+import { runLiveCheck } from '../../templates/add-codex-provider/plugins/codex/lib/live-check.js';
+import type { CodexSettings } from '../../templates/add-codex-provider/plugins/codex/lib/settings.js';
 
 const level = (effort: string) => ({ effort, description: effort });
 const CATALOG = [

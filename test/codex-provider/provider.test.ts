@@ -34,7 +34,10 @@ const fixtureRunner = path.join(
   repo,
   'test/fixtures/nanoclaw/container/agent-runner',
 );
-const containerSource = path.join(repo, 'templates/plugins/codex/container');
+const containerSource = path.join(
+  repo,
+  'templates/add-codex-provider/plugins/codex/container',
+);
 
 interface ContainerOutput {
   status: 'success' | 'error';

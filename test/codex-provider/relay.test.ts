@@ -1,5 +1,5 @@
 /**
- * The host's Codex relay (templates/plugins/codex/lib/relay.ts) for NanoClaw
+ * The host's Codex relay (templates/add-codex-provider/plugins/codex/lib/relay.ts) for NanoClaw
  * releases that keep every secret out of containers: it admits only the keys
  * it issued to running containers, signs each request with the host's sign-in
  * (refreshed on the host), streams the answer through as it comes, and the
@@ -17,16 +17,16 @@ import { pathToFileURL } from 'url';
 import { promisify } from 'util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { CodexAuth } from '../../templates/packages/codex-oauth/src/index.js';
+import { CodexAuth } from '../../templates/add-codex-provider/packages/codex-oauth/src/index.js';
 import {
   createRelay,
   type CodexRelay,
-} from '../../templates/plugins/codex/lib/relay.js';
+} from '../../templates/add-codex-provider/plugins/codex/lib/relay.js';
 import {
   DEFAULT_RELAY_PORT,
   relayBindHost,
   relayPort,
-} from '../../templates/plugins/codex/lib/relay-config.js';
+} from '../../templates/add-codex-provider/plugins/codex/lib/relay-config.js';
 import { writeTokenFile } from '../helpers/codex-host.js';
 import { startFakeIssuer } from '../helpers/fake-issuer.js';
 import {
@@ -488,7 +488,7 @@ async function buildRunner(): Promise<string> {
     fs.cpSync(path.join(fixtureRunner, file), path.join(dir, file));
   }
   fs.cpSync(
-    path.join(repo, 'templates/plugins/codex/container'),
+    path.join(repo, 'templates/add-codex-provider/plugins/codex/container'),
     path.join(dir, 'src'),
     {
       recursive: true,
@@ -699,7 +699,7 @@ function makeLoaderTree(): string {
   fs.mkdirSync(src);
   for (const file of ['plugin-loader.ts', 'provider-plugin.ts']) {
     fs.copyFileSync(
-      path.join(repo, 'templates/src', file),
+      path.join(repo, 'templates/add-codex-provider/src', file),
       path.join(src, file),
     );
   }

@@ -8,18 +8,18 @@ import os from 'os';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
 
-import { resolveInside } from '../../templates/plugins/codex/container/provider-codex/files.ts';
+import { resolveInside } from '../../templates/add-codex-provider/plugins/codex/container/provider-codex/files.ts';
 import {
   restoreTurn,
   settlePhases,
   assistantMessage,
   type InputItem,
-} from '../../templates/plugins/codex/container/provider-codex/items.ts';
-import { trimTurns } from '../../templates/plugins/codex/container/provider-codex/session.ts';
+} from '../../templates/add-codex-provider/plugins/codex/container/provider-codex/items.ts';
+import { trimTurns } from '../../templates/add-codex-provider/plugins/codex/container/provider-codex/session.ts';
 import {
   createSseParser,
   type SseMessage,
-} from '../../templates/plugins/codex/container/provider-codex/sse.ts';
+} from '../../templates/add-codex-provider/plugins/codex/container/provider-codex/sse.ts';
 import {
   awkwardCuts,
   encodeEvent,

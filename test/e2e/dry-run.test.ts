@@ -45,16 +45,6 @@ function editedFiles(patch: string): string[] {
   return [...patch.matchAll(/^--- a\/(.+)$/gm)].map((m) => m[1]).sort();
 }
 
-/**
- * The target's own format settings reach the codemods only once the engine
- * passes them (readCodemodOptions, src/codemod/options.ts, in src/edits.ts);
- * until then a checkout formatted at another width is refused by the
- * round-trip guard.
- */
-const ENGINE_PASSES_FORMAT = fs
-  .readFileSync(path.join(TOOL_ROOT, 'src', 'edits.ts'), 'utf8')
-  .includes('readCodemodOptions');
-
 /** git apply a patch inside dir (not a repository: git treats it as plain files). */
 async function gitApply(dir: string, patch: string): Promise<void> {
   const file = path.join(
@@ -79,94 +69,91 @@ describe.each([
   // installed, so that its own tsc and prettier check what the codemods wrote.
   { variant: 'credential-proxy', check: true },
   { variant: 'onecli', check: true },
-  { variant: 'width-120', check: true, needsFormat: true },
-])('--dry-run on the $variant sample', ({ variant, check, needsFormat }) => {
-  it.skipIf(needsFormat && !ENGINE_PASSES_FORMAT)(
-    'prints a diff that git apply turns into exactly the applied tree, and changes nothing',
-    async () => {
-      const viaPatch = await copyOf(variant, check);
-      // Installed like its twin: the target's own prettier styles the templates alike.
-      const viaApply = await copyOf(variant, check);
-      const original = await treeSnapshot(viaPatch);
+  { variant: 'width-120', check: true },
+])('--dry-run on the $variant sample', ({ variant, check }) => {
+  it('prints a diff that git apply turns into exactly the applied tree, and changes nothing', async () => {
+    const viaPatch = await copyOf(variant, check);
+    // Installed like its twin: the target's own prettier styles the templates alike.
+    const viaApply = await copyOf(variant, check);
+    const original = await treeSnapshot(viaPatch);
 
-      const dry = await runCli('apply-skill', [
-        'add-codex-provider',
-        '--target',
-        viaPatch,
-        '--dry-run',
+    const dry = await runCli('apply-skill', [
+      'add-codex-provider',
+      '--target',
+      viaPatch,
+      '--dry-run',
+    ]);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^diff --git a\//);
+    expect(dry.stdout).toContain('new file mode 100644');
+    expect(dry.stdout).toContain('+++ b/src/config.ts');
+    expect(dry.stderr).toMatch(/nothing was written/);
+    expect(await treeSnapshot(viaPatch)).toEqual(original);
+    expect(fs.existsSync(path.join(viaPatch, '.nanoclaw'))).toBe(false);
+
+    await gitApply(viaPatch, dry.stdout);
+    const apply = await runCli('apply-skill', [
+      'add-codex-provider',
+      '--target',
+      viaApply,
+      ...FILES_ONLY,
+    ]);
+    expect(apply.exitCode, apply.stderr).toBe(0);
+    expect(
+      diffSnapshots(
+        await treeSnapshot(viaApply, IGNORE),
+        await treeSnapshot(viaPatch, IGNORE),
+      ),
+    ).toEqual({ added: [], removed: [], changed: [] });
+
+    if (check) {
+      // The applied sample builds, and what the codemods changed passes its own prettier.
+      const host = await inSample(viaPatch, 'tsc', [
+        '--noEmit',
+        '-p',
+        'tsconfig.json',
       ]);
-      expect(dry.exitCode, dry.stderr).toBe(0);
-      expect(dry.stdout).toMatch(/^diff --git a\//);
-      expect(dry.stdout).toContain('new file mode 100644');
-      expect(dry.stdout).toContain('+++ b/src/config.ts');
-      expect(dry.stderr).toMatch(/nothing was written/);
-      expect(await treeSnapshot(viaPatch)).toEqual(original);
-      expect(fs.existsSync(path.join(viaPatch, '.nanoclaw'))).toBe(false);
-
-      await gitApply(viaPatch, dry.stdout);
-      const apply = await runCli('apply-skill', [
-        'add-codex-provider',
-        '--target',
-        viaApply,
-        ...FILES_ONLY,
+      expect(host.exitCode, host.all).toBe(0);
+      const runner = await inSample(viaPatch, 'tsc', [
+        '--noEmit',
+        '-p',
+        'container/agent-runner/tsconfig.json',
       ]);
-      expect(apply.exitCode, apply.stderr).toBe(0);
-      expect(
-        diffSnapshots(
-          await treeSnapshot(viaApply, IGNORE),
-          await treeSnapshot(viaPatch, IGNORE),
-        ),
-      ).toEqual({ added: [], removed: [], changed: [] });
-
-      if (check) {
-        // The applied sample builds, and what the codemods changed passes its own prettier.
-        const host = await inSample(viaPatch, 'tsc', [
-          '--noEmit',
-          '-p',
-          'tsconfig.json',
-        ]);
-        expect(host.exitCode, host.all).toBe(0);
-        const runner = await inSample(viaPatch, 'tsc', [
-          '--noEmit',
-          '-p',
-          'container/agent-runner/tsconfig.json',
-        ]);
-        expect(runner.exitCode, runner.all).toBe(0);
-        const edited = editedFiles(dry.stdout);
-        expect(edited).toEqual(
-          expect.arrayContaining([
-            'container/agent-runner/src/index.ts',
-            'src/config.ts',
-            'src/container-runner.ts',
-            'src/index.ts',
-          ]),
-        );
-        const format = await inSample(viaPatch, 'prettier', [
-          '--check',
-          ...edited,
-        ]);
-        expect(format.exitCode, format.all).toBe(0);
-      }
-
-      // The removal's dry run is exact too: patching the applied tree gives the original.
-      const dryRemove = await runCli('remove-skill', [
-        'add-codex-provider',
-        '--target',
-        viaPatch,
-        '--dry-run',
+      expect(runner.exitCode, runner.all).toBe(0);
+      const edited = editedFiles(dry.stdout);
+      expect(edited).toEqual(
+        expect.arrayContaining([
+          'container/agent-runner/src/index.ts',
+          'src/config.ts',
+          'src/container-runner.ts',
+          'src/index.ts',
+        ]),
+      );
+      const format = await inSample(viaPatch, 'prettier', [
+        '--check',
+        ...edited,
       ]);
-      expect(dryRemove.exitCode, dryRemove.stderr).toBe(0);
-      expect(dryRemove.stdout).toContain('deleted file mode 100644');
-      await gitApply(viaPatch, dryRemove.stdout);
-      expect(
-        diffSnapshots(original, await treeSnapshot(viaPatch, IGNORE)),
-      ).toEqual({
-        added: [],
-        removed: [],
-        changed: [],
-      });
-    },
-  );
+      expect(format.exitCode, format.all).toBe(0);
+    }
+
+    // The removal's dry run is exact too: patching the applied tree gives the original.
+    const dryRemove = await runCli('remove-skill', [
+      'add-codex-provider',
+      '--target',
+      viaPatch,
+      '--dry-run',
+    ]);
+    expect(dryRemove.exitCode, dryRemove.stderr).toBe(0);
+    expect(dryRemove.stdout).toContain('deleted file mode 100644');
+    await gitApply(viaPatch, dryRemove.stdout);
+    expect(
+      diffSnapshots(original, await treeSnapshot(viaPatch, IGNORE)),
+    ).toEqual({
+      added: [],
+      removed: [],
+      changed: [],
+    });
+  });
 });
 
 describe('--dry-run on the v2 (NanoClaw 2.x) sample', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { Journal } from '../../src/journal.js';
+import { Journal } from '../../src/engine/journal.js';
 import { FILES_ONLY, REMOVE_FILES_ONLY, runCli } from '../helpers/cli.js';
 import {
   createSampleCopy,

@@ -1,0 +1,199 @@
+/**
+ * A V8 code cache for the TypeScript compiler that ts-morph loads: about 13 MB
+ * of JavaScript whose compilation is a third of every run. Node 22 has this
+ * built in (module.enableCompileCache), and we use it there. Node 20 does not,
+ * so for the three big files only we compile through vm.Script with the cached
+ * data and, after the codemods ran, save the cache again: saved then, it also
+ * holds the functions the parser compiled lazily, which is where the time goes.
+ * (v8-compile-cache saves before running, so its cache misses those and made
+ * runs slower here.) A cache V8 rejects is simply rebuilt.
+ */
+import { isAscii } from 'node:buffer';
+import fs from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+import { TOOL_ROOT } from '../core/paths.js';
+
+/** The compiler bundle and ts-morph's own two bundles; everything else is small. */
+const CACHED_FILES =
+  /[\\/]node_modules[\\/](?:typescript|@ts-morph[\\/]common|ts-morph)[\\/]/;
+
+interface NodeModuleInternals {
+  exports: unknown;
+}
+
+/** Node's loader for one file extension (Module._extensions). */
+type Loader = (module: NodeModuleInternals, filename: string) => void;
+
+interface Pending {
+  script: vm.Script;
+  file: string;
+}
+
+const pending: Pending[] = [];
+let enabled = false;
+
+function writable(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** node_modules/.cache/<tool>, the usual home of such caches, else the temp folder. */
+function cacheDir(): string | undefined {
+  const candidates = [
+    process.env.SKILL_APPLICATOR_CACHE_DIR,
+    path.join(TOOL_ROOT, 'node_modules', '.cache', 'nanoclaw-skill-applicator'),
+    path.join(os.tmpdir(), `nanoclaw-skill-applicator-${os.userInfo().uid}`),
+  ];
+  return candidates.find(
+    (dir): dir is string => dir !== undefined && writable(dir),
+  );
+}
+
+/**
+ * One cache file per Node version, installed copy of the source, and build of
+ * this tool: the cache holds the functions our code needed, so new code (a
+ * rebuild or an update) saves a new one.
+ */
+function cacheFile(dir: string, filename: string): string {
+  const { size, mtimeMs, ino } = fs.statSync(filename);
+  const build = Math.round(fs.statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  const id = [process.version, process.arch, size, mtimeMs, ino, build].join(
+    '-',
+  );
+  const name = filename
+    .split(/node_modules[\\/]/)
+    .pop()!
+    .replace(/[\\/]/g, '+');
+  return path.join(dir, `${name}@${id}.v8cache`);
+}
+
+/**
+ * One buffer for every read: each file is used up (decoded, or deserialized)
+ * before the next is read, and fresh memory costs a page fault per 4 KB, so
+ * reusing pages saves about as much as the reads themselves take. Sized for
+ * the largest file up front; untouched pages of it cost nothing.
+ */
+const SCRATCH_BYTES = 16 * 1024 * 1024;
+let scratch = Buffer.allocUnsafeSlow(0);
+
+function readBytes(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (scratch.length < size) {
+      scratch = Buffer.allocUnsafeSlow(Math.max(size, SCRATCH_BYTES));
+    }
+    let read = 0;
+    while (read < size) {
+      const count = fs.readSync(fd, scratch, read, size - read, read);
+      if (count === 0) break;
+      read += count;
+    }
+    return scratch.subarray(0, read);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Valid until the next read. */
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readBytes(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The source as a string. These bundles are plain ASCII, and decoding them as
+ * Latin-1 (a copy) is several times faster than Node's UTF-8 read.
+ */
+function readSource(filename: string): string {
+  const bytes = readBytes(filename);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString();
+}
+
+function loadWithCache(
+  module: NodeModuleInternals,
+  filename: string,
+  dir: string,
+): void {
+  const content = readSource(filename);
+  const file = cacheFile(dir, filename);
+  const cachedData = readCache(file);
+  const script = new vm.Script(Module.wrap(content), {
+    filename,
+    cachedData,
+  });
+  if (!cachedData || script.cachedDataRejected) pending.push({ script, file });
+  const run = script.runInThisContext() as (...args: unknown[]) => unknown;
+  run.call(
+    module.exports,
+    module.exports,
+    createRequire(filename),
+    module,
+    filename,
+    path.dirname(filename),
+  );
+}
+
+/** Turn the cache on for this thread; off when NODE_DISABLE_COMPILE_CACHE is set. */
+export function enableCompileCache(): void {
+  if (enabled || process.env.NODE_DISABLE_COMPILE_CACHE) return;
+  enabled = true;
+  const dir = cacheDir();
+  if (!dir) return;
+  const builtIn = (Module as { enableCompileCache?: (dir: string) => unknown })
+    .enableCompileCache;
+  if (builtIn) {
+    builtIn(dir);
+    return;
+  }
+  const loaders = (Module as unknown as { _extensions: Record<string, Loader> })
+    ._extensions;
+  const original = loaders['.js'];
+  loaders['.js'] = (module, filename) =>
+    CACHED_FILES.test(filename)
+      ? loadWithCache(module, filename, dir)
+      : original(module, filename);
+}
+
+/** Caches of an earlier install or Node version of the same file are dead weight. */
+function removeOutdated(file: string): void {
+  const dir = path.dirname(file);
+  const name = path.basename(file);
+  const prefix = name.slice(0, name.lastIndexOf('@') + 1);
+  for (const other of fs.readdirSync(dir)) {
+    if (other.startsWith(prefix) && other !== name) {
+      fs.rmSync(path.join(dir, other), { force: true });
+    }
+  }
+}
+
+/**
+ * Save the caches that were missing or rejected, now that the functions the
+ * run needed are compiled. Atomic, so a run cut short leaves no torn file.
+ */
+export function saveCompileCache(): void {
+  (Module as { flushCompileCache?: () => void }).flushCompileCache?.();
+  for (const { script, file } of pending.splice(0)) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    try {
+      removeOutdated(file);
+      fs.writeFileSync(temporary, script.createCachedData());
+      fs.renameSync(temporary, file);
+    } catch {
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Worker thread entry (./edit-runner.ts starts it): loads the codemods, and
+ * with them ts-morph and the TypeScript compiler, as soon as it starts, then
+ * answers one job at a time. Loading is most of a run's time, and here it
+ * overlaps the main thread's own start-up.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { enableCompileCache, saveCompileCache } from './compile-cache.js';
+import type { EditJob } from './edits.js';
+import { SkillError } from '../core/errors.js';
+import { SKILLS_DIR } from '../core/paths.js';
+
+enableCompileCache();
+// Imported only now, so that the cache is in place before ts-morph loads.
+const [{ runEdits }, { loadCodemods }] = await Promise.all([
+  import('./edits.js'),
+  import('./codemod-loader.js'),
+]);
+await preloadCodemods((workerData as { skill?: string } | null)?.skill);
+
+/**
+ * The codemods of the skill the command line names, and with them ts-morph,
+ * loaded before the job arrives. A name that is not a skill loads nothing:
+ * the main thread reports it.
+ */
+async function preloadCodemods(skill: string | undefined): Promise<void> {
+  if (!skill || !/^[a-z0-9][a-z0-9-]*$/.test(skill)) return;
+  try {
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(SKILLS_DIR, skill, 'skill.json'), 'utf8'),
+    ) as { codemods?: unknown };
+    const ids = Array.isArray(manifest.codemods)
+      ? manifest.codemods.filter((id): id is string => typeof id === 'string')
+      : [];
+    await loadCodemods(skill, ids);
+  } catch {
+    // Reported, if it matters, when the job loads them again.
+  }
+}
+
+parentPort?.on('message', (job: EditJob) => {
+  void answer(job);
+});
+
+async function answer(job: EditJob): Promise<void> {
+  try {
+    const result = runEdits(job, await loadCodemods(job.skill, job.codemods));
+    // A pass that stopped on a problem ran less of the parser than a usual
+    // one: let a later, complete run be the one that saves the cache.
+    if (result.problems.length === 0) saveCompileCache();
+    parentPort?.postMessage({ result });
+  } catch (err) {
+    parentPort?.postMessage({ error: serializeError(err) });
+  }
+}
+
+export interface SerializedError {
+  message: string;
+  stack?: string;
+  skill?: {
+    file?: string;
+    hint?: string;
+    exitCode: number;
+    details: string[];
+  };
+}
+
+function serializeError(err: unknown): SerializedError {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const { message, stack } = err;
+  if (!(err instanceof SkillError)) return { message, stack };
+  const { file, hint, exitCode, details } = err;
+  return { message, stack, skill: { file, hint, exitCode, details } };
+}
