@@ -11,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 
 import { TOOL_ROOT } from './helpers/cli.js';
 
-const TEMPLATES = path.join(TOOL_ROOT, 'templates', 'add-codex-provider');
+const TEMPLATES = path.join(TOOL_ROOT, 'templates');
 const FORMATTED = /\.(ts|json|md)$/;
 
+/** Every skill's template files, as templates/-relative paths. */
 function templateFiles(): string[] {
   return fs
     .readdirSync(TEMPLATES, { recursive: true, encoding: 'utf8' })
@@ -29,6 +30,8 @@ const versions = [
 describe.each(versions)('templates under prettier %s', (_name, prettier) => {
   it('every file is already formatted (singleQuote, as NanoClaw configures it)', async () => {
     const files = templateFiles();
+    // Each skill's folder is walked (not only the Codex skill's).
+    expect(files).toContain('add-healthcheck/src/healthcheck.ts');
     expect(files.length).toBeGreaterThan(20);
     const unformatted: string[] = [];
     for (const rel of files) {

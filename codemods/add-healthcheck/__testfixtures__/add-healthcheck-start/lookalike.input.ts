@@ -1,0 +1,9 @@
+import { loadState } from './state.js';
+
+function restoreState(): void {
+  loadState();
+}
+
+async function main(): Promise<void> {
+  restoreState();
+}

@@ -1,0 +1,5 @@
+import { ensureDirectories } from './state.js';
+
+async function main(): Promise<void> {
+  ensureDirectories();
+}

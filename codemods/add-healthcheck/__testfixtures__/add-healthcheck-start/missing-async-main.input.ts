@@ -1,0 +1,5 @@
+import { loadState } from './state.js';
+
+function main(): void {
+  loadState();
+}

@@ -1,0 +1,7 @@
+import { loadState } from './state.js';
+import { startHealthcheck } from './healthcheck.js';
+
+async function main(): Promise<void> {
+  loadState();
+  process.stdin.resume();
+}
