@@ -13,10 +13,6 @@ import { CONTAINER_RUNTIME_BIN, mountArgs } from './container-runtime.js';
 import { readEnvFile } from './env.js';
 import { logger } from './logger.js';
 
-// Sentinel markers for robust output parsing (must match agent-runner)
-const OUTPUT_START_MARKER = '---NANOCLAW_OUTPUT_START---';
-const OUTPUT_END_MARKER = '---NANOCLAW_OUTPUT_END---';
-
 export interface RegisteredGroup {
   name: string;
   folder: string;
@@ -52,36 +48,6 @@ function buildVolumeMounts(
 ): VolumeMount[] {
   const mounts: VolumeMount[] = [];
   const projectRoot = process.cwd();
-  const groupDir = path.join(GROUPS_DIR, group.folder);
-
-  mounts.push({
-    hostPath: groupDir,
-    containerPath: '/workspace/group',
-    readonly: false,
-  });
-
-  if (!isMain) {
-    // Non-main groups read the shared global memory, but cannot change it.
-    mounts.push({
-      hostPath: path.join(GROUPS_DIR, 'global'),
-      containerPath: '/workspace/global',
-      readonly: true,
-    });
-  }
-
-  // Per-group session directory, isolated from other groups
-  const groupSessionsDir = path.join(
-    DATA_DIR,
-    'sessions',
-    group.folder,
-    '.claude',
-  );
-  fs.mkdirSync(groupSessionsDir, { recursive: true });
-  mounts.push({
-    hostPath: groupSessionsDir,
-    containerPath: '/home/node/.claude',
-    readonly: false,
-  });
 
   // Copy agent-runner source into a per-group writable location so agents
   // can customise it without affecting other groups.
@@ -143,18 +109,10 @@ export async function runContainerAgent(
   onProcess: (proc: ChildProcess, containerName: string) => void,
   onOutput?: (output: ContainerOutput) => Promise<void>,
 ): Promise<ContainerOutput> {
-  const groupDir = path.join(GROUPS_DIR, group.folder);
-  fs.mkdirSync(groupDir, { recursive: true });
-
   const mounts = buildVolumeMounts(group, input.isMain);
   const safeName = group.folder.replace(/[^a-zA-Z0-9-]/g, '-');
   const containerName = `nanoclaw-${safeName}-${Date.now()}`;
   const containerArgs = buildContainerArgs(mounts, containerName);
-
-  logger.info(
-    { group: group.name, containerName, mountCount: mounts.length },
-    'Spawning container agent',
-  );
 
   return new Promise((resolve) => {
     const container = spawn(CONTAINER_RUNTIME_BIN, containerArgs, {
@@ -163,10 +121,6 @@ export async function runContainerAgent(
 
     onProcess(container, containerName);
 
-    let parseBuffer = '';
-    let lastOutput: ContainerOutput | undefined;
-    let outputChain = Promise.resolve();
-
     // Pass secrets via stdin (never written to disk or mounted as files)
     input.secrets = readSecrets();
     container.stdin.write(JSON.stringify(input));
@@ -174,65 +128,6 @@ export async function runContainerAgent(
     // Remove secrets from input so they don't appear in logs
     delete input.secrets;
 
-    container.stdout.on('data', (data: Buffer) => {
-      parseBuffer += data.toString();
-      let startIdx: number;
-      while ((startIdx = parseBuffer.indexOf(OUTPUT_START_MARKER)) !== -1) {
-        const endIdx = parseBuffer.indexOf(OUTPUT_END_MARKER, startIdx);
-        if (endIdx === -1) break;
-        const json = parseBuffer
-          .slice(startIdx + OUTPUT_START_MARKER.length, endIdx)
-          .trim();
-        parseBuffer = parseBuffer.slice(endIdx + OUTPUT_END_MARKER.length);
-        try {
-          const parsed = JSON.parse(json) as ContainerOutput;
-          lastOutput = parsed;
-          if (onOutput) outputChain = outputChain.then(() => onOutput(parsed));
-        } catch (err) {
-          logger.warn({ group: group.name, err }, 'Bad output chunk');
-        }
-      }
-    });
-
-    container.stderr.on('data', (data: Buffer) => {
-      for (const line of data.toString().split('\n')) {
-        if (line) logger.debug({ container: group.folder }, line);
-      }
-    });
-
-    const timeout = setTimeout(() => {
-      logger.error({ group: group.name, containerName }, 'Container timeout');
-      container.kill('SIGKILL');
-    }, CONTAINER_TIMEOUT);
-
-    container.on('close', (code) => {
-      clearTimeout(timeout);
-      outputChain.then(() => {
-        if (code !== 0 && !lastOutput) {
-          resolve({
-            status: 'error',
-            result: null,
-            error: `Container exited with code ${code}`,
-          });
-          return;
-        }
-        resolve(
-          lastOutput ?? {
-            status: 'success',
-            result: null,
-            newSessionId: undefined,
-          },
-        );
-      });
-    });
-
-    container.on('error', (err) => {
-      clearTimeout(timeout);
-      resolve({
-        status: 'error',
-        result: null,
-        error: `Container spawn error: ${err.message}`,
-      });
-    });
+    container.on('close', () => resolve({ status: 'success', result: null }));
   });
 }
