@@ -50,45 +50,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf-8');
 }
 
-/** True (and the sentinel consumed) when the host asked this container to end. */
-function shouldClose(): boolean {
-  if (!fs.existsSync(IPC_CLOSE_SENTINEL)) return false;
-  fs.rmSync(IPC_CLOSE_SENTINEL, { force: true });
-  return true;
-}
-
-/** Take every pending message file, oldest first (names start with a timestamp). */
-function drainIpcInput(): string[] {
-  const messages: string[] = [];
-  const files = fs
-    .readdirSync(IPC_INPUT_DIR)
-    .filter((name) => name.endsWith('.json'))
-    .sort();
-  for (const name of files) {
-    const file = path.join(IPC_INPUT_DIR, name);
-    try {
-      const data = JSON.parse(fs.readFileSync(file, 'utf-8'));
-      if (data.type === 'message' && typeof data.text === 'string') {
-        messages.push(data.text);
-      }
-    } catch (err) {
-      log(`Skipping unreadable input ${name}: ${String(err)}`);
-    }
-    fs.rmSync(file, { force: true });
-  }
-  return messages;
-}
-
-/** The next follow-up (several arrived together are joined), or null on _close. */
-async function waitForIpcMessage(): Promise<string | null> {
-  for (;;) {
-    if (shouldClose()) return null;
-    const messages = drainIpcInput();
-    if (messages.length > 0) return messages.join('\n');
-    await new Promise((resolve) => setTimeout(resolve, IPC_POLL_MS));
-  }
-}
-
 /**
  * Stand-in for the Claude Agent SDK query loop used by the real runner. The
  * SDK reaches the API through the host's credential proxy (ANTHROPIC_BASE_URL).
