@@ -22,7 +22,7 @@ export function nanoclaw2Problem(file: SourceFile): AnchorProblem | undefined {
   return {
     anchor: `import ... from '${registry}'`,
     expected:
-      'a NanoClaw 1.x file; this one uses the provider registry of NanoClaw 2.x, which has its own provider system (its /add-codex skill), so this skill leaves it alone',
+      'a NanoClaw 1.x file; this one uses the provider registry of NanoClaw 2.x, which has its own provider system, so this skill leaves it alone',
   };
 }
 

@@ -2,6 +2,7 @@ import { renderDiff, summarise, type ChangeSummary } from './diff.js';
 import type { SkillManifest } from './manifest.js';
 import type { EditOutcome, Plan } from './plan.js';
 import type { Reporter, StepRecord } from '../core/reporter.js';
+import type { Operation, SkillHooks } from './skill-hooks.js';
 
 /** The one machine-readable result a run prints under --json. */
 export interface RunResult {
@@ -49,13 +50,21 @@ export function baseResult(
   };
 }
 
-/** What a real run does beyond the files in the diff (.env holds secrets: never printed). */
+/** What a real run does beyond the files in the diff: the engine's part, then the skill's. */
 const OUTSIDE_THE_DIFF = {
   apply:
-    'Not in the diff: npm install (package-lock.json, node_modules), the builds (dist/), then sign-in, the provider line in .env, cache clearing and a service restart.',
+    'Not in the diff: npm install (package-lock.json, node_modules), the builds (dist/)',
   remove:
-    'Not in the diff: package-lock.json restored (or npm uninstall), build outputs removed, a rebuild, the provider line in .env restored, cache clearing and a service restart.',
+    'Not in the diff: package-lock.json restored (or npm uninstall), build outputs removed, a rebuild',
 };
+
+function outsideTheDiff(operation: Operation, hooks: SkillHooks): string {
+  const setup = operation === 'apply' ? hooks.afterApply : hooks.afterRemove;
+  const skillPart =
+    hooks.outsideTheDiff?.[operation] ??
+    (setup ? "the skill's own setup" : 'a service restart');
+  return `${OUTSIDE_THE_DIFF[operation]}, ${skillPart}.`;
+}
 
 /** A dry run: the plan's diff on stdout, a one-line verdict on stderr, nothing written. */
 export function reportDryRun(
@@ -63,6 +72,7 @@ export function reportDryRun(
   reporter: Reporter,
   print: (text: string) => void,
   unchanged: string,
+  hooks: SkillHooks,
 ): RunResult {
   for (const warning of plan.warnings) reporter.warn(warning);
   const diff = renderDiff(plan.changes);
@@ -72,6 +82,7 @@ export function reportDryRun(
       ? `${plan.manifest.name} ${unchanged}; nothing would change.`
       : `Dry run: ${plan.changes.length} file(s) would change; nothing was written.`,
   );
-  if (plan.changes.length > 0) reporter.info(OUTSIDE_THE_DIFF[plan.operation]);
+  if (plan.changes.length > 0)
+    reporter.info(outsideTheDiff(plan.operation, hooks));
   return baseResult(plan.operation, plan.manifest, plan.root, plan, true);
 }
