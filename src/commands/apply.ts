@@ -37,7 +37,12 @@ import {
   type SkillState,
 } from '../engine/state.js';
 import { envPaths } from '../steps/env-file.js';
-import { hookContext, runSetup, runSkillSteps } from '../steps/skill-steps.js';
+import {
+  hookContext,
+  runSetup,
+  runSkillSteps,
+  setupDescription,
+} from '../steps/skill-steps.js';
 import type { SkillHooks } from '../engine/skill-hooks.js';
 import { confirm } from '../core/prompt.js';
 import { loadExeca } from '../core/run-command.js';
@@ -229,7 +234,13 @@ export async function applySkill(
       readState(root, manifest.name),
       options,
     );
-    return reportDryRun(plan, reporter, print, 'is already applied', hooks);
+    return reportDryRun(
+      plan,
+      reporter,
+      print,
+      'is already applied',
+      setupDescription(hooks, 'apply'),
+    );
   }
 
   // The install and the builds start their programs through execa: load it

@@ -43,7 +43,12 @@ import {
   uninstallDependencies,
 } from '../steps/npm.js';
 import { envPaths } from '../steps/env-file.js';
-import { hookContext, runSetup, runSkillSteps } from '../steps/skill-steps.js';
+import {
+  hookContext,
+  runSetup,
+  runSkillSteps,
+  setupDescription,
+} from '../steps/skill-steps.js';
 import { assertSupportedRelease, resolveTarget } from '../engine/target.js';
 
 export interface RemoveOptions {
@@ -257,7 +262,13 @@ export async function removeSkill(
       readState(root, manifest.name),
       options,
     );
-    return reportDryRun(plan, reporter, print, 'is not applied', hooks);
+    return reportDryRun(
+      plan,
+      reporter,
+      print,
+      'is not applied',
+      setupDescription(hooks, 'remove'),
+    );
   }
 
   return withTargetLock(root, async () => {

@@ -2,7 +2,6 @@ import { renderDiff, summarise, type ChangeSummary } from './diff.js';
 import type { SkillManifest } from './manifest.js';
 import type { EditOutcome, Plan } from './plan.js';
 import type { Reporter, StepRecord } from '../core/reporter.js';
-import type { Operation, SkillHooks } from './skill-hooks.js';
 
 /** The one machine-readable result a run prints under --json. */
 export interface RunResult {
@@ -58,21 +57,14 @@ const OUTSIDE_THE_DIFF = {
     'Not in the diff: package-lock.json restored (or npm uninstall), build outputs removed, a rebuild',
 };
 
-function outsideTheDiff(operation: Operation, hooks: SkillHooks): string {
-  const setup = operation === 'apply' ? hooks.afterApply : hooks.afterRemove;
-  const skillPart =
-    hooks.outsideTheDiff?.[operation] ??
-    (setup ? "the skill's own setup" : 'a service restart');
-  return `${OUTSIDE_THE_DIFF[operation]}, ${skillPart}.`;
-}
-
 /** A dry run: the plan's diff on stdout, a one-line verdict on stderr, nothing written. */
 export function reportDryRun(
   plan: Plan,
   reporter: Reporter,
   print: (text: string) => void,
   unchanged: string,
-  hooks: SkillHooks,
+  /** What the skill's own setup does after the builds (its hooks say). */
+  skillSetup: string,
 ): RunResult {
   for (const warning of plan.warnings) reporter.warn(warning);
   const diff = renderDiff(plan.changes);
@@ -83,6 +75,6 @@ export function reportDryRun(
       : `Dry run: ${plan.changes.length} file(s) would change; nothing was written.`,
   );
   if (plan.changes.length > 0)
-    reporter.info(outsideTheDiff(plan.operation, hooks));
+    reporter.info(`${OUTSIDE_THE_DIFF[plan.operation]}, ${skillSetup}.`);
   return baseResult(plan.operation, plan.manifest, plan.root, plan, true);
 }

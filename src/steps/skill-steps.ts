@@ -118,3 +118,15 @@ export async function runSetup(
   if (setup) await setup.call(hooks, ctx);
   else await restartNanoClaw(ctx);
 }
+
+/** What the setup after the commit does, for the dry run's "Not in the diff" line. */
+export function setupDescription(
+  hooks: SkillHooks,
+  operation: Operation,
+): string {
+  const setup = operation === 'apply' ? hooks.afterApply : hooks.afterRemove;
+  return (
+    hooks.outsideTheDiff?.[operation] ??
+    (setup ? "the skill's own setup" : 'a service restart')
+  );
+}
