@@ -32,7 +32,13 @@ async function importThroughTsx(file: string): Promise<unknown> {
       },
     );
   }
-  return tsImport(pathToFileURL(file).href, import.meta.url);
+  const namespace = (await tsImport(
+    pathToFileURL(file).href,
+    import.meta.url,
+  )) as { default?: { __esModule?: boolean } };
+  // Outside a "type": "module" package tsx compiles to CommonJS: the module's
+  // own exports are then what `default` holds.
+  return namespace.default?.__esModule ? namespace.default : namespace;
 }
 
 /** The module's namespace; a failure to load names the file. */
