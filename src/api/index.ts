@@ -2,7 +2,8 @@
  * Everything a skill's own code may use, in one place: a skill's hooks.ts
  * and its modules import from here and nowhere else in the tool, so the
  * engine can change behind this file. See ../engine/skill-hooks.ts for when
- * each hook runs and what its failure does.
+ * each hook runs and what its failure does, and ../engine/skill-location.ts
+ * for where a skill lies (NANOCLAW_SKILLS_PATH finds one outside the tool).
  */
 export {
   defineSkillHooks,

@@ -6,7 +6,8 @@
 import type { Argv, Options } from 'yargs';
 import { Parser } from 'yargs/helpers';
 
-import { loadSkillHooks } from '../engine/hooks-loader.js';
+import { SkillError } from '../core/errors.js';
+import { hooksFile, loadSkillHooks } from '../engine/hooks-loader.js';
 import type {
   Operation,
   SkillHooks,
@@ -37,10 +38,32 @@ export function skillNamed(argv: string[]): string | undefined {
   return candidates.find((arg) => locateSkill(arg) !== undefined);
 }
 
+const ENGINE_OPTIONS = new Set([
+  ...ENGINE_BOOLEANS,
+  'target',
+  'y',
+  'help',
+  'version',
+]);
+
 /** The named skill's hooks ({} for none, or when no skill is named yet). */
 export async function hooksOf(argv: string[]): Promise<SkillHooks> {
   const skill = skillNamed(argv);
-  return skill ? loadSkillHooks(skill) : {};
+  if (!skill) return {};
+  const hooks = await loadSkillHooks(skill);
+  for (const options of Object.values(hooks.options ?? {})) {
+    const taken = Object.keys(options).find((name) => ENGINE_OPTIONS.has(name));
+    if (taken) {
+      throw new SkillError(
+        `The hooks of ${skill} declare the option --${taken}, which apply-skill and remove-skill have themselves.`,
+        {
+          file: hooksFile(skill),
+          hint: "Give the skill's option another name.",
+        },
+      );
+    }
+  }
+  return hooks;
 }
 
 function asYargsOption(option: SkillOption): Options {
