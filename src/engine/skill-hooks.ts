@@ -17,7 +17,9 @@
  * - `applySteps` / `removeSteps` run inside the transaction: the first one
  *   that throws rolls everything back (files, npm, build output) and the
  *   steps that had already run are undone, newest first, with their own
- *   `undo`. A step that runs a program must say how it is undone.
+ *   `undo`. A step that runs a program must say how it is undone. Ctrl-C
+ *   during the steps rolls back the journaled files and the programs the
+ *   engine started; it does not call `undo` (the process exits at once).
  * - `afterApply` / `afterRemove` run once the change is committed: they never
  *   undo the installation. Use `ctx.reporter.softStep` so that a failure
  *   becomes a warning with a fix. Without them the engine restarts the
