@@ -23,7 +23,7 @@ import { inspectTokens } from './token-status.js';
 
 const CONTAINER_ROUTING = 'add-provider-routing-container';
 
-function portBusy(port: number): Promise<boolean> {
+function portTaken(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -31,6 +31,16 @@ function portBusy(port: number): Promise<boolean> {
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
   });
+}
+
+/**
+ * Busy twice, a moment apart: another doctor probing the same port at the
+ * same time holds it for a millisecond, a real listener stays.
+ */
+async function portBusy(port: number): Promise<boolean> {
+  if (!(await portTaken(port))) return false;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return portTaken(port);
 }
 
 const check = (
