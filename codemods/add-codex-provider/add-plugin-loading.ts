@@ -173,7 +173,7 @@ function analyze(
   { format, targetExports }: ResolvedOptions,
 ): Analysis {
   const file = parse(source);
-  const v2 = nanoclaw2Problem(file);
+  const v2 = nanoclaw2Problem(file, 'its /add-codex skill');
   if (v2) return { parts: [], problems: [v2] };
 
   const mains = topLevelFunctions(file, 'main').filter((f) => f.isAsync());

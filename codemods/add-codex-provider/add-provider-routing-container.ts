@@ -162,7 +162,7 @@ function analyze(
   { format }: ResolvedOptions,
 ): Analysis {
   const file = parse(source);
-  const v2 = nanoclaw2Problem(file);
+  const v2 = nanoclaw2Problem(file, 'its /add-codex skill');
   if (v2) return { parts: [], problems: [v2] };
   return combine([
     interfaceMemberPart(

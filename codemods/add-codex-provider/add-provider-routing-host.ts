@@ -355,7 +355,7 @@ function analyze(
   { format }: ResolvedOptions,
 ): Analysis {
   const file = parse(source);
-  const v2 = nanoclaw2Problem(file);
+  const v2 = nanoclaw2Problem(file, 'its /add-codex skill');
   if (v2) return { parts: [], problems: [v2] };
   const stdin = usesStdinSecrets(file);
   return combine([

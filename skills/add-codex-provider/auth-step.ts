@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { SkillError } from '../../src/core/errors.js';
+import { SkillError } from '../../src/api/index.js';
 
 export type AuthStatus = 'already_authenticated' | 'authenticated' | 'failed';
 

@@ -4,33 +4,32 @@
  */
 import fs from 'node:fs';
 
-import { inspectTokens } from './token-status.js';
-import type { SkillManifest } from '../../src/engine/manifest.js';
-import { canPrompt, choose, confirm } from '../../src/core/prompt.js';
-import type { Reporter } from '../../src/core/reporter.js';
-import type { RunResult } from '../../src/engine/result.js';
-import { readState, writeState } from '../../src/engine/state.js';
-import { runAuthStep, runLiveCheck, type AuthOutcome } from './auth-step.js';
 import {
+  canPrompt,
+  choose,
+  confirm,
   envPaths,
   findEnvLine,
   readEnv,
   readEnvValue,
   setEnvLine,
   writeEnvAndSync,
-} from '../../src/steps/env-file.js';
+  type Reporter,
+  type SetupContext,
+  type SkillMemory,
+} from '../../src/api/index.js';
+import { runAuthStep, runLiveCheck, type AuthOutcome } from './auth-step.js';
+import {
+  AUTH_STEP,
+  PROVIDER,
+  setupCommand,
+  type CodexOptions,
+} from './codex.js';
 import { resolveTokenLocation } from './token-file.js';
+import { inspectTokens } from './token-status.js';
 
-export interface SignInOptions {
-  skipAuth?: boolean;
-  auth?: boolean;
-  reauth?: boolean;
-  yes?: boolean;
-  json?: boolean;
-  browser?: boolean;
-  deviceAuth?: boolean;
-  model?: string;
-}
+type SignInOptions = CodexOptions;
+type Result = SetupContext['result'];
 
 export interface SignInResult {
   signedIn: boolean;
@@ -38,27 +37,19 @@ export interface SignInResult {
   fields: Record<string, string>;
 }
 
-export const setupCommand = (step: string) =>
-  `npx tsx setup/index.ts --step ${step}`;
-
-function hasTokens(root: string, manifest: SkillManifest): boolean {
-  if (!manifest.provider) return false;
-  const status = inspectTokens(
-    root,
-    resolveTokenLocation(root, manifest.provider),
-  );
+function hasTokens(root: string): boolean {
+  const status = inspectTokens(root, resolveTokenLocation(root));
   return status.present || Boolean(status.insideCheckout);
 }
 
 /** Why sign-in cannot run now, or undefined when it can. */
 function reasonToSkip(
   root: string,
-  manifest: SkillManifest,
   options: SignInOptions,
 ): string | undefined {
   if (options.skipAuth) return '--skip-auth';
   // Already signed in: the step only confirms it and reads the catalog, no questions.
-  if (!options.reauth && hasTokens(root, manifest)) return undefined;
+  if (!options.reauth && hasTokens(root)) return undefined;
   if (!options.auth && (!canPrompt() || options.json)) {
     return 'no terminal to sign in from';
   }
@@ -76,22 +67,18 @@ function introduce(options: SignInOptions, reporter: Reporter): void {
 }
 
 export async function signIn(
-  root: string,
-  manifest: SkillManifest,
+  { root, manifest, reporter, result }: SetupContext,
   options: SignInOptions,
-  reporter: Reporter,
-  result: RunResult,
 ): Promise<SignInResult> {
-  const step = manifest.authStep;
-  if (!step) return { signedIn: false, fields: {} };
+  const step = AUTH_STEP;
   const retry = `sign in later with \`${setupCommand(step)}\` in ${root}, or run \`apply-skill ${manifest.name}\` again`;
-  const skip = reasonToSkip(root, manifest, options);
+  const skip = reasonToSkip(root, options);
   if (skip) {
     reporter.skip('Sign in', skip);
     result.next.push(`Sign in: ${retry}.`);
     return { signedIn: false, fields: {} };
   }
-  const interactive = options.reauth || !hasTokens(root, manifest);
+  const interactive = options.reauth || !hasTokens(root);
   if (interactive) introduce(options, reporter);
   const run = (reauth: boolean) =>
     runAuthStep(root, {
@@ -146,18 +133,17 @@ export async function signIn(
 }
 
 /** Record the line once, so remove can put it back as it was before apply. */
-function rememberEnvLine(root: string, skill: string, key: string): void {
-  const state = readState(root, skill);
-  if (!state) return;
-  const previousEnv = state.previousEnv ?? {};
+function rememberEnvLine(root: string, memory: SkillMemory, key: string): void {
+  const previousEnv =
+    memory.get<Record<string, string | null>>('previousEnv') ?? {};
   if (key in previousEnv) return;
   previousEnv[key] = findEnvLine(readEnv(root), key);
-  writeState(root, {
-    ...state,
-    previousEnv,
-    createdEnvFile:
-      state.createdEnvFile ?? !fs.existsSync(envPaths(root).envFile),
-  });
+  memory.set('previousEnv', previousEnv);
+  memory.set(
+    'createdEnvFile',
+    memory.get<boolean>('createdEnvFile') ??
+      !fs.existsSync(envPaths(root).envFile),
+  );
 }
 
 function splitList(value: string | undefined): string[] {
@@ -174,7 +160,7 @@ async function pickModel(
   current: string | null,
   options: SignInOptions,
   reporter: Reporter,
-  result: RunResult,
+  result: Result,
 ): Promise<string | undefined> {
   if (options.model) {
     if (models.length && !models.includes(options.model)) {
@@ -209,15 +195,11 @@ async function pickModel(
 
 /** Offer the models the account has, and pin CODEX_MODEL only when the user chose one. */
 export async function chooseModel(
-  root: string,
-  manifest: SkillManifest,
+  { root, memory, reporter, result }: SetupContext,
   options: SignInOptions,
   signedIn: SignInResult,
-  reporter: Reporter,
-  result: RunResult,
 ): Promise<void> {
-  const key = manifest.provider?.modelEnvKey;
-  if (!key) return;
+  const key = PROVIDER.modelEnvKey;
   const models = splitList(signedIn.fields.MODELS);
   const current = readEnvValue(readEnv(root), key);
   const fallback = signedIn.fields.DEFAULT_MODEL || models[0] || 'unknown';
@@ -243,21 +225,19 @@ export async function chooseModel(
     return;
   }
   await reporter.softStep('Set model', async () => {
-    rememberEnvLine(root, manifest.name, key);
+    rememberEnvLine(root, memory, key);
     writeEnvAndSync(root, setEnvLine(readEnv(root), key, `${key}=${picked}`));
     return `${key}=${picked} in .env, synced to data/env/env`;
   });
 }
 
 /** One streamed answer with the stored sign-in: proof that the backend takes it. */
-export async function liveCheck(
-  root: string,
-  manifest: SkillManifest,
-  reporter: Reporter,
-  result: RunResult,
-): Promise<void> {
-  const step = manifest.authStep;
-  if (!step) return;
+export async function liveCheck({
+  root,
+  reporter,
+  result,
+}: SetupContext): Promise<void> {
+  const step = AUTH_STEP;
   await reporter.softStep('Live check', async () => {
     const check = await runLiveCheck(root, step);
     if (!check.ok) {

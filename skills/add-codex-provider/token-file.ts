@@ -1,19 +1,19 @@
 /**
- * Where a provider skill keeps its sign-in, as the skill's manifest describes it:
- * an environment override, a default (`~/` is the user's home, anything else is
- * relative to the checkout), and an old place inside the checkout that the
- * target's own code migrates away from.
+ * Where the skill keeps its sign-in: an environment override, a default
+ * (`~/` is the user's home, anything else is relative to the checkout), and
+ * an old place inside the checkout that the target's own code migrates away
+ * from.
  */
 import os from 'node:os';
 import path from 'node:path';
 
-import type { SkillManifest } from '../../src/engine/manifest.js';
-import { readEnv, readEnvValue } from '../../src/steps/env-file.js';
+import { readEnv, readEnvValue } from '../../src/api/index.js';
+import { PROVIDER } from './codex.js';
 
 export interface TokenLocation {
   /** Absolute path of the token file. */
   file: string;
-  /** The old place inside the checkout, if the skill had one. */
+  /** The old place inside the checkout. */
   legacyFile?: string;
 }
 
@@ -24,20 +24,14 @@ function expandHome(file: string): string {
   return file;
 }
 
-export function resolveTokenLocation(
-  root: string,
-  provider: NonNullable<SkillManifest['provider']>,
-): TokenLocation {
-  const override = provider.tokenFileEnv
-    ? (process.env[provider.tokenFileEnv] ??
-      readEnvValue(readEnv(root), provider.tokenFileEnv) ??
-      '')
-    : '';
-  const configured = override.trim() || provider.tokenFile;
+export function resolveTokenLocation(root: string): TokenLocation {
+  const override =
+    process.env[PROVIDER.tokenFileEnv] ??
+    readEnvValue(readEnv(root), PROVIDER.tokenFileEnv) ??
+    '';
+  const configured = override.trim() || PROVIDER.tokenFile;
   return {
     file: path.resolve(root, expandHome(configured)),
-    legacyFile: provider.legacyTokenFile
-      ? path.join(root, provider.legacyTokenFile)
-      : undefined,
+    legacyFile: path.join(root, PROVIDER.legacyTokenFile),
   };
 }

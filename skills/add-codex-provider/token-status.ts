@@ -1,7 +1,6 @@
 /**
  * What the status and the sign-in steps may know of a token file: where it is,
- * whether it is there, its expiry and a masked account. Never a token. Apart
- * from inspect.ts so that apply's main thread reads it without the codemods.
+ * whether it is there, its expiry and a masked account. Never a token.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
-import { applySkill, type ApplyOptions } from '../commands/apply.js';
+import { applySkill } from '../commands/apply.js';
 import {
   asSkillError,
   EXIT_FAILED,
@@ -13,9 +13,16 @@ import {
 import { helpOrVersionAsJson, usageMessage } from './cli-usage.js';
 import { listSkills } from '../engine/manifest.js';
 import { toolVersion } from '../core/paths.js';
-import { removeSkill, type RemoveOptions } from '../commands/remove.js';
+import { removeSkill } from '../commands/remove.js';
 import { Reporter } from '../core/reporter.js';
 import type { RunResult } from '../engine/result.js';
+import type { SkillHooks } from '../engine/skill-hooks.js';
+import {
+  addSkillOptions,
+  hooksOf,
+  skillNamed,
+  skillOptionValues,
+} from './skill-options.js';
 
 type Operation = 'apply' | 'remove';
 
@@ -65,47 +72,21 @@ function commonOptions(argv: Argv, operation: Operation) {
     });
 }
 
-function applyOptions(argv: Argv) {
-  return commonOptions(argv, 'apply')
-    .option('skip-auth', {
-      type: 'boolean',
-      describe: 'Do not run the sign-in step',
-    })
-    .option('auth', {
-      type: 'boolean',
-      describe: 'Run the sign-in step even without a terminal',
-    })
-    .option('reauth', {
-      type: 'boolean',
-      describe: 'Sign in again even when tokens exist',
-    })
-    .option('browser', {
-      type: 'boolean',
-      default: true,
-      describe:
-        'Open the sign-in page in a browser (--no-browser prints the URL)',
-    })
-    .option('device-auth', {
-      type: 'boolean',
-      describe: 'Sign in with a device code instead of a browser redirect',
-    })
-    .option('model', {
-      type: 'string',
-      describe:
-        'Codex model to pin in .env (checked against the models your account has; default: Codex picks)',
-    })
-    .option('provider', {
-      choices: ['codex', 'claude'] as const,
-      describe:
-        'Default provider afterwards (asked in a terminal; otherwise .env keeps its value, Claude when unset)',
-    });
-}
-
-function removeOptions(argv: Argv) {
-  return commonOptions(argv, 'remove').option('purge-tokens', {
-    type: 'boolean',
-    describe: 'Also delete the saved sign-in tokens',
-  });
+/** `$0 <skill> --dry-run` for the skill named (or the first one), then the skill's own examples. */
+function addExamples(
+  parser: Argv,
+  argv: string[],
+  hooks: SkillHooks,
+  operation: Operation,
+): Argv {
+  const skill = skillNamed(argv) ?? listSkills()[0] ?? '<skill>';
+  parser.example(
+    `$0 ${skill} --dry-run`,
+    'Print the exact diff; change nothing',
+  );
+  for (const [command, description] of hooks.examples?.[operation] ?? [])
+    parser.example(`$0 ${command}`, description);
+  return parser;
 }
 
 function renderFailure(err: SkillError, reporter: Reporter): void {
@@ -153,26 +134,21 @@ export async function runCli(
   const reporter = new Reporter(json);
   const bin = operation === 'apply' ? 'apply-skill' : 'remove-skill';
   let usageError: string | undefined;
+  let hooks: SkillHooks;
+  try {
+    hooks = await hooksOf(argv);
+  } catch (thrown) {
+    return fail(thrown, operation, skillNamed(argv), reporter, json);
+  }
 
   const parser = yargs(argv)
     .scriptName(bin)
     .command(
       `$0 <skill>`,
       `${operation === 'apply' ? 'Install' : 'Uninstall'} a NanoClaw skill`,
-      (y) => (operation === 'apply' ? applyOptions(y) : removeOptions(y)),
-    )
-    .example(
-      `$0 add-codex-provider --dry-run`,
-      `Print the exact diff; change nothing`,
-    )
-    .example(
-      operation === 'apply'
-        ? `$0 add-codex-provider --target ~/nanoclaw --provider codex`
-        : `$0 add-codex-provider --target ~/nanoclaw --purge-tokens`,
-      operation === 'apply'
-        ? 'Install into a NanoClaw checkout, Codex as default'
-        : 'Uninstall, also deleting the sign-in tokens',
-    )
+      (y) => addSkillOptions(commonOptions(y, operation), hooks, operation),
+    );
+  addExamples(parser, argv, hooks, operation)
     .version(toolVersion())
     .strict()
     .help()
@@ -216,58 +192,52 @@ export async function runCli(
     skipBuild: Boolean(args.skipBuild),
     restart: args.restart !== false,
     json,
-    skipAuth: Boolean(args.skipAuth),
-    auth: Boolean(args.auth),
-    reauth: Boolean(args.reauth),
-    browser: args.browser !== false,
-    deviceAuth: Boolean(args.deviceAuth),
-    provider: args.provider as 'codex' | 'claude' | undefined,
-    model: typeof args.model === 'string' ? args.model.trim() : undefined,
-    purgeTokens: Boolean(args.purgeTokens),
+    ...skillOptionValues(args, hooks, operation),
   };
   try {
     const result =
       operation === 'apply'
-        ? await applySkill(
-            String(args.skill),
-            options as ApplyOptions,
-            reporter,
-            print,
-          )
-        : await removeSkill(
-            String(args.skill),
-            options as RemoveOptions,
-            reporter,
-            print,
-          );
+        ? await applySkill(String(args.skill), options, reporter, print)
+        : await removeSkill(String(args.skill), options, reporter, print);
     result.steps = reporter.steps;
     renderSuccess(result, reporter);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return EXIT_OK;
   } catch (thrown) {
-    const err = asSkillError(thrown);
-    renderFailure(err, reporter);
-    if (json) {
-      process.stdout.write(
-        JSON.stringify(
-          {
-            ok: false,
-            operation,
-            skill: String(args.skill),
-            status: 'failed',
-            steps: reporter.steps,
-            error: {
-              message: err.message,
-              file: err.file,
-              hint: err.hint,
-              details: err.details,
-            },
-          },
-          null,
-          2,
-        ) + '\n',
-      );
-    }
-    return err.exitCode ?? EXIT_FAILED;
+    return fail(thrown, operation, String(args.skill), reporter, json);
   }
+}
+
+/** Say what failed (and, under --json, the failure as one document); the exit code. */
+function fail(
+  thrown: unknown,
+  operation: Operation,
+  skill: string | undefined,
+  reporter: Reporter,
+  json: boolean,
+): number {
+  const err = asSkillError(thrown);
+  renderFailure(err, reporter);
+  if (json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          ok: false,
+          operation,
+          skill,
+          status: 'failed',
+          steps: reporter.steps,
+          error: {
+            message: err.message,
+            file: err.file,
+            hint: err.hint,
+            details: err.details,
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  }
+  return err.exitCode ?? EXIT_FAILED;
 }

@@ -4,8 +4,17 @@ import { hideBin } from 'yargs/helpers';
 
 import { runDoctor } from '../commands/doctor.js';
 import { helpOrVersionAsJson, usageMessage } from './cli-usage.js';
-import { asSkillError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../core/errors.js';
-import { inspectTarget, type TargetStatus } from '../commands/status.js';
+import {
+  asSkillError,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+} from '../core/errors.js';
+import {
+  inspectTarget,
+  statusJson,
+  type TargetReport,
+} from '../commands/status.js';
 import { listSkills, loadManifest } from '../engine/manifest.js';
 import { toolVersion } from '../core/paths.js';
 import { SHAPE_NAMES } from '../engine/release-shape.js';
@@ -13,14 +22,15 @@ import { resolveTarget } from '../engine/target.js';
 
 type Command = 'status' | 'doctor';
 
-function printStatus(status: TargetStatus): void {
+function printStatus(report: TargetReport): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`${pc.bold('Target:')} ${status.target}`);
+  out(`${pc.bold('Target:')} ${report.target}`);
   out(
-    `${pc.bold('NanoClaw release:')} ${SHAPE_NAMES[status.release.shape]} (${status.release.evidence.join('; ')})`,
+    `${pc.bold('NanoClaw release:')} ${SHAPE_NAMES[report.release.shape]} (${report.release.evidence.join('; ')})`,
   );
-  out(`${pc.bold('Active provider:')} ${status.provider}`);
-  for (const skill of status.skills) {
+  for (const field of report.fields)
+    out(`${pc.bold(`${field.label}:`)} ${field.text}`);
+  for (const { status: skill, fields } of report.skills) {
     out(
       `\n${pc.bold(skill.skill)}: ${skill.applied ? pc.green('applied') : pc.dim('not applied')}`,
     );
@@ -40,14 +50,7 @@ function printStatus(status: TargetStatus): void {
       out(`  ${pc.yellow('~')} ${file}: changed since apply`);
     for (const file of skill.missingTemplates)
       out(`  ${pc.red('✖')} ${file}: missing`);
-    const tokens = skill.tokens;
-    if (tokens) {
-      out(
-        tokens.present
-          ? `  Sign-in: tokens in ${tokens.file}${tokens.account ? `, account ${tokens.account}` : ''}${tokens.expiresAt ? `, access token ${tokens.expired ? 'expired' : 'valid'} until ${tokens.expiresAt} (refreshed automatically)` : ''}`
-          : `  Sign-in: no tokens (${tokens.file})`,
-      );
-    }
+    for (const field of fields) out(`  ${field.label}: ${field.text}`);
   }
 }
 
@@ -61,7 +64,7 @@ export async function runInspectCli(
     .scriptName(bin)
     .usage(
       command === 'status'
-        ? '$0 [--target DIR] [--json]\n\nShow each skill in a NanoClaw checkout: applied or not, the state of every edit, changed template files, the active provider and the sign-in (never a token).'
+        ? '$0 [--target DIR] [--json]\n\nShow each skill in a NanoClaw checkout: applied or not, the state of every edit, changed template files, and what each skill reports of its own (never a secret).'
         : '$0 [skill] [--target DIR] [--live] [--json]\n\nCheck a NanoClaw checkout for the usual problems of a skill and print the fix for each; exit 1 when anything fails.',
     )
     .option('target', {
@@ -76,7 +79,7 @@ export async function runInspectCli(
       type: 'boolean',
       hidden: command === 'status',
       describe:
-        'Also use the stored sign-in: fetch the model catalog and stream one tiny answer',
+        "Also run the skill's live checks (they may use the network and stored credentials)",
     })
     .version(toolVersion())
     // Options only: a positional is the skill name the usage line promises.
@@ -119,7 +122,10 @@ export async function runInspectCli(
     const root = resolveTarget(args.target as string | undefined, manifest);
     if (command === 'status') {
       const status = await inspectTarget(root);
-      if (json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+      if (json)
+        process.stdout.write(
+          JSON.stringify(statusJson(status), null, 2) + '\n',
+        );
       else printStatus(status);
       return EXIT_OK;
     }

@@ -101,7 +101,7 @@ export function unwrap(node: Node | undefined): Node | undefined {
   return current;
 }
 
-/** A property's key as written (`'codex-auth'` gives codex-auth). */
+/** A property's key as written (`'my-step'` gives my-step). */
 export function propertyKey(
   property: ObjectLiteralElementLike,
 ): string | undefined {

@@ -12,8 +12,12 @@ import type { AnchorProblem } from './types.js';
  * NanoClaw 2.x: the file imports the provider registry (src/providers/ on the
  * host, container/agent-runner/src/providers/ in the container). 2.x has its
  * own provider system, so a 1.x skill must refuse the file, never edit part of it.
+ * `instead`: what a 2.x user should use, as the skill knows it.
  */
-export function nanoclaw2Problem(file: SourceFile): AnchorProblem | undefined {
+export function nanoclaw2Problem(
+  file: SourceFile,
+  instead?: string,
+): AnchorProblem | undefined {
   const registry = file
     .getImportDeclarations()
     .map((d) => d.getModuleSpecifierValue())
@@ -21,8 +25,7 @@ export function nanoclaw2Problem(file: SourceFile): AnchorProblem | undefined {
   if (registry === undefined) return undefined;
   return {
     anchor: `import ... from '${registry}'`,
-    expected:
-      'a NanoClaw 1.x file; this one uses the provider registry of NanoClaw 2.x, which has its own provider system (its /add-codex skill), so this skill leaves it alone',
+    expected: `a NanoClaw 1.x file; this one uses the provider registry of NanoClaw 2.x, which has its own provider system${instead ? ` (${instead})` : ''}, so this skill leaves it alone`,
   };
 }
 

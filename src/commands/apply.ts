@@ -15,10 +15,14 @@ import {
 } from '../engine/commit.js';
 import { summarise } from '../engine/diff.js';
 import { SkillError } from '../core/errors.js';
-import { finishApply } from '../../skills/add-codex-provider/finish.js';
 import { sha256 } from '../core/fs-util.js';
+import { loadSkillHooks } from '../engine/hooks-loader.js';
 import type { Journal } from '../engine/journal.js';
-import { loadManifest, templateFiles, type SkillManifest } from '../engine/manifest.js';
+import {
+  loadManifest,
+  templateFiles,
+  type SkillManifest,
+} from '../engine/manifest.js';
 import { toolVersion } from '../core/paths.js';
 import { planApply, type Plan } from '../engine/plan.js';
 import { assertWritable } from '../engine/preflight.js';
@@ -33,6 +37,13 @@ import {
   type SkillState,
 } from '../engine/state.js';
 import { envPaths } from '../steps/env-file.js';
+import {
+  hookContext,
+  runSetup,
+  runSkillSteps,
+  setupDescription,
+} from '../steps/skill-steps.js';
+import type { SkillHooks } from '../engine/skill-hooks.js';
 import { confirm } from '../core/prompt.js';
 import { loadExeca } from '../core/run-command.js';
 import { assertSupportedRelease, resolveTarget } from '../engine/target.js';
@@ -45,17 +56,10 @@ export interface ApplyOptions {
   force?: boolean;
   skipInstall?: boolean;
   skipBuild?: boolean;
-  skipAuth?: boolean;
   restart?: boolean;
   json?: boolean;
-  /** Run the sign-in step even without a terminal (it opens or prints the URL). */
-  auth?: boolean;
-  reauth?: boolean;
-  browser?: boolean;
-  deviceAuth?: boolean;
-  provider?: 'codex' | 'claude';
-  /** Model to pin (validated against the account's catalog after sign-in). */
-  model?: string;
+  /** The skill's own options (its hooks declare them), camelCase. */
+  [skillOption: string]: unknown;
 }
 
 function recordState(
@@ -112,10 +116,11 @@ function saveOriginals(
   });
 }
 
-/** Run the setup steps, recording data/env/env in the state when they create it. */
+/** Run the skill's setup, recording data/env/env in the state when it creates it. */
 async function finishAndRecord(
   root: string,
   manifest: SkillManifest,
+  hooks: SkillHooks,
   options: ApplyOptions,
   reporter: Reporter,
   result: RunResult,
@@ -126,7 +131,8 @@ async function finishAndRecord(
     ? sha256(fs.readFileSync(envFile))
     : null;
   try {
-    await finishApply(root, manifest, options, reporter, result);
+    const context = hookContext(root, manifest, options, reporter);
+    await runSetup(hooks, 'apply', context, result);
   } finally {
     if (!existed && fs.existsSync(containerEnvFile)) {
       updateState(root, manifest.name, (state) => ({
@@ -140,6 +146,7 @@ async function finishAndRecord(
 async function reinstall(
   root: string,
   manifest: SkillManifest,
+  hooks: SkillHooks,
   state: SkillState | undefined,
   plan: Plan,
   options: ApplyOptions,
@@ -156,12 +163,15 @@ async function reinstall(
       journal,
     );
     recordState(root, manifest, state, outcome, plan, journal);
+    const context = hookContext(root, manifest, options, reporter);
+    await runSkillSteps(hooks, 'apply', context, journal);
   });
 }
 
 async function applyPlan(
   root: string,
   manifest: SkillManifest,
+  hooks: SkillHooks,
   state: SkillState | undefined,
   plan: Plan,
   options: ApplyOptions,
@@ -199,6 +209,8 @@ async function applyPlan(
       journal,
     );
     recordState(root, manifest, state, outcome, plan, journal);
+    const context = hookContext(root, manifest, options, reporter);
+    await runSkillSteps(hooks, 'apply', context, journal);
   });
 }
 
@@ -209,6 +221,7 @@ export async function applySkill(
   print: (text: string) => void,
 ): Promise<RunResult> {
   const manifest = loadManifest(skillName);
+  const hooks = await loadSkillHooks(manifest.name);
   if (!options.dryRun) await recoverBeforeChecks(options.target, reporter);
   const root = resolveTarget(options.target, manifest);
   assertSupportedRelease(root, manifest);
@@ -221,7 +234,13 @@ export async function applySkill(
       readState(root, manifest.name),
       options,
     );
-    return reportDryRun(plan, reporter, print, 'is already applied');
+    return reportDryRun(
+      plan,
+      reporter,
+      print,
+      'is already applied',
+      setupDescription(hooks, 'apply'),
+    );
   }
 
   // The install and the builds start their programs through execa: load it
@@ -237,7 +256,7 @@ export async function applySkill(
     for (const warning of plan.warnings) reporter.warn(warning);
 
     if (plan.changes.length > 0) {
-      await applyPlan(root, manifest, state, plan, options, reporter);
+      await applyPlan(root, manifest, hooks, state, plan, options, reporter);
       result.status = 'applied';
     } else {
       const missing = missingInstallation(root, manifest, options);
@@ -245,7 +264,7 @@ export async function applySkill(
         reporter.warn(
           `${manifest.name}'s files are in place, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing; installing and building again.`,
         );
-        await reinstall(root, manifest, state, plan, options, reporter);
+        await reinstall(root, manifest, hooks, state, plan, options, reporter);
         result.status = 'applied';
       } else {
         result.status = 'already-applied';
@@ -255,7 +274,7 @@ export async function applySkill(
         if (!state) recordState(root, manifest, state, undefined, plan);
       }
     }
-    await finishAndRecord(root, manifest, options, reporter, result);
+    await finishAndRecord(root, manifest, hooks, options, reporter, result);
     return result;
   });
 }

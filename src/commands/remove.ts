@@ -10,12 +10,20 @@ import {
 } from '../engine/commit.js';
 import { summarise } from '../engine/diff.js';
 import { SkillError } from '../core/errors.js';
-import { finishRemove } from '../../skills/add-codex-provider/finish.js';
 import { pruneEmptyDirs, sha256, writeFileAtomic } from '../core/fs-util.js';
+import { loadSkillHooks } from '../engine/hooks-loader.js';
 import type { Journal } from '../engine/journal.js';
+import type { SkillHooks } from '../engine/skill-hooks.js';
 import { withTargetLock } from '../engine/lock.js';
-import { loadManifest, templateFiles, type SkillManifest } from '../engine/manifest.js';
-import { binLinksInto, readModuleEntries } from '../core/node-modules-snapshot.js';
+import {
+  loadManifest,
+  templateFiles,
+  type SkillManifest,
+} from '../engine/manifest.js';
+import {
+  binLinksInto,
+  readModuleEntries,
+} from '../core/node-modules-snapshot.js';
 import { planRemove, type Plan } from '../engine/plan.js';
 import { assertWritable } from '../engine/preflight.js';
 import { confirm } from '../core/prompt.js';
@@ -35,6 +43,12 @@ import {
   uninstallDependencies,
 } from '../steps/npm.js';
 import { envPaths } from '../steps/env-file.js';
+import {
+  hookContext,
+  runSetup,
+  runSkillSteps,
+  setupDescription,
+} from '../steps/skill-steps.js';
 import { assertSupportedRelease, resolveTarget } from '../engine/target.js';
 
 export interface RemoveOptions {
@@ -46,7 +60,8 @@ export interface RemoveOptions {
   skipBuild?: boolean;
   restart?: boolean;
   json?: boolean;
-  purgeTokens?: boolean;
+  /** The skill's own options (its hooks declare them), camelCase. */
+  [skillOption: string]: unknown;
 }
 
 function isInstalled(root: string, manifest: SkillManifest): boolean {
@@ -173,6 +188,7 @@ function removeCreatedContainerEnv(
 async function removePlan(
   root: string,
   manifest: SkillManifest,
+  hooks: SkillHooks,
   state: SkillState | undefined,
   plan: Plan,
   options: RemoveOptions,
@@ -221,6 +237,8 @@ async function removePlan(
       await validateBuild(root, plan, reporter, journal);
     }
     removeCreatedOutput(root, state, journal);
+    const context = hookContext(root, manifest, options, reporter);
+    await runSkillSteps(hooks, 'remove', context, journal);
     deleteState(root, manifest.name);
   });
 }
@@ -232,6 +250,7 @@ export async function removeSkill(
   print: (text: string) => void,
 ): Promise<RunResult> {
   const manifest = loadManifest(skillName);
+  const hooks = await loadSkillHooks(manifest.name);
   if (!options.dryRun) await recoverBeforeChecks(options.target, reporter);
   const root = resolveTarget(options.target, manifest);
   assertSupportedRelease(root, manifest);
@@ -243,7 +262,13 @@ export async function removeSkill(
       readState(root, manifest.name),
       options,
     );
-    return reportDryRun(plan, reporter, print, 'is not applied');
+    return reportDryRun(
+      plan,
+      reporter,
+      print,
+      'is not applied',
+      setupDescription(hooks, 'remove'),
+    );
   }
 
   return withTargetLock(root, async () => {
@@ -261,9 +286,10 @@ export async function removeSkill(
       return result;
     }
 
-    await removePlan(root, manifest, state, plan, options, reporter);
+    await removePlan(root, manifest, hooks, state, plan, options, reporter);
     result.status = 'removed';
-    await finishRemove(root, manifest, options, state ?? {}, reporter, result);
+    const context = hookContext(root, manifest, options, reporter, state);
+    await runSetup(hooks, 'remove', context, result);
     removeCreatedContainerEnv(root, state);
     return result;
   });

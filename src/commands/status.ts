@@ -13,12 +13,13 @@ import { readCodemodOptions } from '../codemod/target-options.js';
 import { loadCodemods } from '../engine/codemod-loader.js';
 import { codemodFiles } from '../engine/edits.js';
 import { readState } from '../engine/state.js';
-import { readEnv, readEnvValue } from '../steps/env-file.js';
-import { detectReleaseShape, type ReleaseDetection } from '../engine/release-shape.js';
-import { resolveTokenLocation } from '../../skills/add-codex-provider/token-file.js';
-import { inspectTokens, type TokenStatus } from '../../skills/add-codex-provider/token-status.js';
-
-export { inspectTokens, type TokenStatus };
+import {
+  detectReleaseShape,
+  type ReleaseDetection,
+} from '../engine/release-shape.js';
+import { loadSkillHooks } from '../engine/hooks-loader.js';
+import type { InspectContext, StatusField } from '../engine/skill-hooks.js';
+import { skillMemory } from '../steps/skill-steps.js';
 
 export type EditHealth = 'applied' | 'missing' | 'drifted';
 
@@ -36,15 +37,21 @@ export interface SkillStatus {
   edits: EditStatus[];
   changedTemplates: string[];
   missingTemplates: string[];
-  tokens?: TokenStatus;
 }
 
-export interface TargetStatus {
+/** A skill's status and the fields its hooks add (shown while it is applied). */
+export interface SkillReport {
+  status: SkillStatus;
+  fields: StatusField[];
+}
+
+export interface TargetReport {
   target: string;
   /** Which NanoClaw release this is, by the way it keeps secrets. */
   release: ReleaseDetection;
-  provider: string;
-  skills: SkillStatus[];
+  /** What the skills say about the target as a whole. */
+  fields: StatusField[];
+  skills: SkillReport[];
 }
 
 /** Each edit's state in the target: applied, missing, or drifted (partly there or anchor gone). */
@@ -108,7 +115,8 @@ export async function inspectSkill(
       missingTemplates.push(file);
       continue;
     }
-    const expected = state?.templates[file] ?? sha256(readTemplate(manifest, file));
+    const expected =
+      state?.templates[file] ?? sha256(readTemplate(manifest, file));
     if (sha256(fs.readFileSync(absolute)) !== expected)
       changedTemplates.push(file);
   }
@@ -120,23 +128,63 @@ export async function inspectSkill(
     edits,
     changedTemplates,
     missingTemplates,
-    tokens: manifest.provider
-      ? inspectTokens(root, resolveTokenLocation(root, manifest.provider))
-      : undefined,
   };
 }
 
-export async function inspectTarget(root: string): Promise<TargetStatus> {
-  const env = readEnv(root);
+/** What a skill's doctor and status hooks get: read-only. */
+export function inspectContext(
+  root: string,
+  manifest: SkillManifest,
+  applied: boolean,
+): InspectContext {
+  return {
+    root,
+    manifest,
+    applied,
+    memory: skillMemory(root, manifest.name),
+    codemods: (ids) => loadCodemods(manifest.name, ids),
+  };
+}
+
+async function reportSkill(
+  root: string,
+  manifest: SkillManifest,
+): Promise<{ skill: SkillReport; targetFields: StatusField[] }> {
+  const status = await inspectSkill(root, manifest);
+  const hooks = await loadSkillHooks(manifest.name);
+  const fields = hooks.status
+    ? await hooks.status(inspectContext(root, manifest, status.applied))
+    : {};
+  return {
+    skill: { status, fields: fields.skill ?? [] },
+    targetFields: fields.target ?? [],
+  };
+}
+
+export async function inspectTarget(root: string): Promise<TargetReport> {
+  const reports = await Promise.all(
+    listSkills().map((name) => reportSkill(root, loadManifest(name))),
+  );
   return {
     target: root,
     release: detectReleaseShape(root),
-    provider:
-      readEnvValue(env, 'AGENT_PROVIDER') ??
-      process.env.AGENT_PROVIDER ??
-      'claude',
-    skills: await Promise.all(
-      listSkills().map((name) => inspectSkill(root, loadManifest(name))),
-    ),
+    fields: reports.flatMap((report) => report.targetFields),
+    skills: reports.map((report) => report.skill),
+  };
+}
+
+const asJson = (fields: StatusField[]) =>
+  Object.fromEntries(fields.map((field) => [field.key, field.value]));
+
+/** skill-status --json: the skills' fields as keys of the target and of each skill. */
+export function statusJson(report: TargetReport): Record<string, unknown> {
+  return {
+    target: report.target,
+    release: report.release,
+    ...asJson(report.fields),
+    skills: report.skills.map(({ status, fields }) => ({
+      ...status,
+      ...asJson(fields),
+    })),
   };
 }

@@ -71,7 +71,7 @@ export function binLinksInto(
 }
 
 export interface ModuleChange {
-  /** Path below the target, e.g. node_modules/codex-oauth. */
+  /** Path below the target, e.g. node_modules/some-package. */
   path: string;
   how: 'removed' | 'restored';
 }

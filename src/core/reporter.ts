@@ -36,7 +36,7 @@ export class Reporter {
   }
 
   /**
-   * What the user must see even under --json (the sign-in link and the step's
+   * What the user must see even under --json (a link to open and a program's
    * own words): stderr, never stdout, so the JSON document stays whole.
    */
   urgent(text: string): void {

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { enableCompileCache, saveCompileCache } from './compile-cache.js';
 import type { EditJob } from './edits.js';
 import { SkillError } from '../core/errors.js';
-import { SKILLS_DIR } from '../core/paths.js';
+import { locateSkill } from './skill-location.js';
 
 enableCompileCache();
 // Imported only now, so that the cache is in place before ts-morph loads.
@@ -27,10 +27,11 @@ await preloadCodemods((workerData as { skill?: string } | null)?.skill);
  * the main thread reports it.
  */
 async function preloadCodemods(skill: string | undefined): Promise<void> {
-  if (!skill || !/^[a-z0-9][a-z0-9-]*$/.test(skill)) return;
+  const location = skill ? locateSkill(skill) : undefined;
+  if (!skill || !location) return;
   try {
     const manifest = JSON.parse(
-      fs.readFileSync(path.join(SKILLS_DIR, skill, 'skill.json'), 'utf8'),
+      fs.readFileSync(path.join(location.dir, 'skill.json'), 'utf8'),
     ) as { codemods?: unknown };
     const ids = Array.isArray(manifest.codemods)
       ? manifest.codemods.filter((id): id is string => typeof id === 'string')

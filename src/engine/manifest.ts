@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SkillError, UsageError } from '../core/errors.js';
-import { SKILLS_DIR, TEMPLATES_DIR, toPosix } from '../core/paths.js';
+import { toPosix } from '../core/paths.js';
+import { listSkillNames, locateSkill, skillRoots } from './skill-location.js';
 
-/** A skill's templates: templates/<skill>/, mirroring target paths. */
+/** A skill's templates (templates/<skill>/ for the tool's own), mirroring target paths. */
 export function templatesDir(skill: string): string {
-  return path.join(TEMPLATES_DIR, skill);
+  const location = locateSkill(skill);
+  if (!location) throw new UsageError(`Unknown skill '${skill}'.`);
+  return location.templatesDir;
 }
 
 export interface SkillManifest {
@@ -25,36 +28,15 @@ export interface SkillManifest {
   packages: string[];
   /** Files and folders the builds create for this skill, removed on remove. */
   buildOutputs: string[];
-  provider?: {
-    name: string;
-    /** The .env key that selects the provider. */
-    envKey: string;
-    /** The .env key that pins a model, set when the user picks one. */
-    modelEnvKey?: string;
-    /** Default token file: `~/...` in the user's home, else relative to the checkout. */
-    tokenFile: string;
-    /** Environment (or .env) variable that overrides tokenFile. */
-    tokenFileEnv?: string;
-    /** Where earlier versions kept the tokens, inside the checkout. */
-    legacyTokenFile?: string;
-  };
-  /** The setup step (setup/index.ts --step NAME) that signs the user in. */
-  authStep?: string;
   /** NanoClaw release shapes the skill knows how to edit (see release-shape.ts); all when absent. */
   shapes?: string[];
   /** What to tell a NanoClaw 2.x user instead. */
   v2Pointer?: string;
 }
 
+/** The skills in skills/ and in the folders of NANOCLAW_SKILLS_PATH. */
 export function listSkills(): string[] {
-  if (!fs.existsSync(SKILLS_DIR)) return [];
-  return fs
-    .readdirSync(SKILLS_DIR, { withFileTypes: true })
-    .filter((entry) =>
-      fs.existsSync(path.join(SKILLS_DIR, entry.name, 'skill.json')),
-    )
-    .map((entry) => entry.name)
-    .sort();
+  return listSkillNames();
 }
 
 function expectStringArray(
@@ -74,16 +56,17 @@ function expectStringArray(
 }
 
 export function loadManifest(skillName: string): SkillManifest {
-  const file = path.join(SKILLS_DIR, skillName, 'skill.json');
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(skillName) || !fs.existsSync(file)) {
+  const location = locateSkill(skillName);
+  if (!location) {
     const known = listSkills();
     throw new UsageError(
       `Unknown skill '${skillName}'.`,
       known.length
         ? `Available skills: ${known.join(', ')}`
-        : `No skills found in ${SKILLS_DIR}`,
+        : `No skills found in ${skillRoots().join(', ')}`,
     );
   }
+  const file = path.join(location.dir, 'skill.json');
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -115,8 +98,6 @@ export function loadManifest(skillName: string): SkillManifest {
       'buildOutputs',
       file,
     ),
-    provider: raw.provider as SkillManifest['provider'],
-    authStep: raw.authStep as string | undefined,
     shapes:
       raw.shapes === undefined
         ? undefined
@@ -154,6 +135,9 @@ export function templateFiles(manifest: SkillManifest): string[] {
   return [...new Set(files)].sort();
 }
 
-export function readTemplate(manifest: SkillManifest, relative: string): Buffer {
+export function readTemplate(
+  manifest: SkillManifest,
+  relative: string,
+): Buffer {
   return fs.readFileSync(path.join(templatesDir(manifest.name), relative));
 }

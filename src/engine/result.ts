@@ -49,12 +49,12 @@ export function baseResult(
   };
 }
 
-/** What a real run does beyond the files in the diff (.env holds secrets: never printed). */
+/** What a real run does beyond the files in the diff: the engine's part, then the skill's. */
 const OUTSIDE_THE_DIFF = {
   apply:
-    'Not in the diff: npm install (package-lock.json, node_modules), the builds (dist/), then sign-in, the provider line in .env, cache clearing and a service restart.',
+    'Not in the diff: npm install (package-lock.json, node_modules), the builds (dist/)',
   remove:
-    'Not in the diff: package-lock.json restored (or npm uninstall), build outputs removed, a rebuild, the provider line in .env restored, cache clearing and a service restart.',
+    'Not in the diff: package-lock.json restored (or npm uninstall), build outputs removed, a rebuild',
 };
 
 /** A dry run: the plan's diff on stdout, a one-line verdict on stderr, nothing written. */
@@ -63,6 +63,8 @@ export function reportDryRun(
   reporter: Reporter,
   print: (text: string) => void,
   unchanged: string,
+  /** What the skill's own setup does after the builds (its hooks say). */
+  skillSetup: string,
 ): RunResult {
   for (const warning of plan.warnings) reporter.warn(warning);
   const diff = renderDiff(plan.changes);
@@ -72,6 +74,7 @@ export function reportDryRun(
       ? `${plan.manifest.name} ${unchanged}; nothing would change.`
       : `Dry run: ${plan.changes.length} file(s) would change; nothing was written.`,
   );
-  if (plan.changes.length > 0) reporter.info(OUTSIDE_THE_DIFF[plan.operation]);
+  if (plan.changes.length > 0)
+    reporter.info(`${OUTSIDE_THE_DIFF[plan.operation]}, ${skillSetup}.`);
   return baseResult(plan.operation, plan.manifest, plan.root, plan, true);
 }

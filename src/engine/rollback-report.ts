@@ -57,7 +57,7 @@ export class RollbackReport {
     return new Set([...this.restoredFiles, ...this.deletedFiles]).size;
   }
 
-  /** E.g. "rolled back 37 files (11 restored, 26 deleted); also put back dist/, node_modules/codex-oauth". */
+  /** E.g. "rolled back 37 files (11 restored, 26 deleted); also put back dist/, node_modules/some-package". */
   describe(): string {
     const count = this.fileCount;
     let text = `rolled back ${count} file${count === 1 ? '' : 's'}`;

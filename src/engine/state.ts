@@ -7,7 +7,8 @@ import { STATE_DIR } from '../core/paths.js';
 /**
  * What apply recorded about a skill in the target. Remove never needs it (it
  * works from detection alone), but with it remove can do better: keep template
- * files the user changed, and restore package-lock.json byte for byte.
+ * files the user changed, and restore package-lock.json byte for byte. The
+ * skill's hooks keep their own top-level keys beside these (SkillMemory).
  */
 export interface SkillState {
   skill: string;
@@ -18,12 +19,6 @@ export interface SkillState {
   templates: Record<string, string>;
   /** sha256 of package.json / package-lock.json right after install, when known. */
   installed?: { packageJson?: string; packageLock?: string };
-  /** The provider line in .env before apply changed it (null: there was none). */
-  previousProvider?: string | null;
-  /** Other .env lines apply set (e.g. the chosen model), as they were before (null: none). */
-  previousEnv?: Record<string, string | null>;
-  /** apply created .env (to hold the provider line): remove may delete it again. */
-  createdEnvFile?: boolean;
   /**
    * Template paths where the target had a file of its own that apply --force
    * replaced; its bytes are kept (originalFilePath) and remove puts them back.
@@ -38,6 +33,19 @@ export interface SkillState {
    */
   containerEnvCreated?: { envBefore: string | null };
 }
+
+/** The engine's own keys of a state: a skill's memory may not use them. */
+export const ENGINE_STATE_KEYS: readonly string[] = [
+  'skill',
+  'version',
+  'toolVersion',
+  'appliedAt',
+  'templates',
+  'installed',
+  'originals',
+  'createdPaths',
+  'containerEnvCreated',
+];
 
 /** The state file, relative to the target. */
 export function stateFilePath(skill: string): string {

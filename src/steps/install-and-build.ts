@@ -127,8 +127,8 @@ async function buildPackage(
  * npm install, the local packages' builds and NanoClaw's build, at the same
  * time where they do not depend on each other:
  *
- *   npm install ./packages/codex-oauth ───────┐
- *   packages/codex-oauth: npm run build ──────┤
+ *   npm install ./packages/<pkg> ─────────────┐
+ *   packages/<pkg>: npm run build ────────────┤
  *   NanoClaw: its own build (tsc) ────────────┴─> tsc -p tsconfig.plugins.json
  *
  * Everything a rollback needs is journaled before any of them starts, and a

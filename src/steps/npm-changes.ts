@@ -28,7 +28,7 @@ export interface InstallBaseline {
 
 interface Skill {
   names: string[];
-  /** The folders of `file:` dependencies, relative to the target (packages/codex-oauth). */
+  /** The folders of `file:` dependencies, relative to the target (e.g. packages/some-package). */
   folders: string[];
 }
 

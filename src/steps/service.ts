@@ -1,4 +1,6 @@
 import { SkillError } from '../core/errors.js';
+import type { Reporter } from '../core/reporter.js';
+import type { RunResult } from '../engine/result.js';
 
 export type ServiceManager = 'launchd' | 'systemd' | 'none';
 
@@ -60,4 +62,23 @@ export async function restartService(service: ServiceInfo): Promise<string> {
     );
   }
   return `${service.manager}: ${service.command.join(' ')}`;
+}
+
+/** What restarting after a run needs: the options (--no-restart), progress and the result. */
+export interface RestartContext {
+  options: Readonly<Record<string, unknown>>;
+  reporter: Reporter;
+  result: Pick<RunResult, 'next'>;
+}
+
+/** Restart NanoClaw so it loads the change, unless --no-restart; a failure is a warning. */
+export async function restartNanoClaw(ctx: RestartContext): Promise<void> {
+  if (ctx.options.restart === false) {
+    ctx.reporter.skip('Restart service', '--no-restart');
+    ctx.result.next.push('Restart NanoClaw so it loads the change.');
+    return;
+  }
+  await ctx.reporter.softStep('Restart service', async () =>
+    restartService(await detectService()),
+  );
 }
