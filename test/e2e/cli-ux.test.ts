@@ -277,7 +277,7 @@ describe('in scripts', () => {
     [['--target'], '--target needs a folder'],
     [
       [],
-      'Name the skill: apply-skill <skill> (available: add-codex-provider).',
+      'Name the skill: apply-skill <skill> (available: add-codex-provider, add-healthcheck).',
     ],
   ])(
     'apply-skill %j is a usage error that says what to type',

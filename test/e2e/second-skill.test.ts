@@ -246,41 +246,36 @@ describe('add-healthcheck refuses', () => {
 });
 
 describe('skill-doctor on add-healthcheck', () => {
-  // Fails today: src/commands/doctor.ts reads manifest.provider! (Codex's
-  // checks) for every skill. Flip to it() once the doctor is generic.
-  it.fails(
-    'passes when applied, and names the edit when it is gone',
-    async () => {
-      const dir = await copyOf('base');
-      const apply = await runCli('apply-skill', [
-        SKILL,
-        '--target',
-        dir,
-        ...FILES_ONLY,
-      ]);
-      expect(apply.exitCode, apply.stderr).toBe(0);
-      const healthy = await runCli('skill-doctor', [
-        SKILL,
-        '--target',
-        dir,
-        '--json',
-      ]);
-      expect(healthy.exitCode, healthy.stdout + healthy.stderr).toBe(0);
-      expect(parseJson(healthy.stdout).ok).toBe(true);
+  it('passes when applied, and names the edit when it is gone', async () => {
+    const dir = await copyOf('base');
+    const apply = await runCli('apply-skill', [
+      SKILL,
+      '--target',
+      dir,
+      ...FILES_ONLY,
+    ]);
+    expect(apply.exitCode, apply.stderr).toBe(0);
+    const healthy = await runCli('skill-doctor', [
+      SKILL,
+      '--target',
+      dir,
+      '--json',
+    ]);
+    expect(healthy.exitCode, healthy.stdout + healthy.stderr).toBe(0);
+    expect(parseJson(healthy.stdout).ok).toBe(true);
 
-      const index = path.join(dir, 'src', 'index.ts');
-      fs.writeFileSync(
-        index,
-        fs.readFileSync(index, 'utf8').replace('  startHealthcheck();\n', ''),
-      );
-      const broken = await runCli('skill-doctor', [
-        SKILL,
-        '--target',
-        dir,
-        '--json',
-      ]);
-      expect(broken.exitCode).toBe(1);
-      expect(broken.stdout).toContain('add-healthcheck-start in src/index.ts');
-    },
-  );
+    const index = path.join(dir, 'src', 'index.ts');
+    fs.writeFileSync(
+      index,
+      fs.readFileSync(index, 'utf8').replace('  startHealthcheck();\n', ''),
+    );
+    const broken = await runCli('skill-doctor', [
+      SKILL,
+      '--target',
+      dir,
+      '--json',
+    ]);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stdout).toContain('add-healthcheck-start in src/index.ts');
+  });
 });

@@ -322,6 +322,21 @@ describe('skill-status', () => {
             account: expect.any(String),
           },
         },
+        // Every skill the tool has is reported, applied or not.
+        {
+          skill: 'add-healthcheck',
+          applied: false,
+          recorded: false,
+          edits: [
+            {
+              codemod: 'add-healthcheck-start',
+              file: 'src/index.ts',
+              state: 'missing',
+            },
+          ],
+          changedTemplates: [],
+          missingTemplates: ['src/healthcheck.ts'],
+        },
       ],
     });
   });
