@@ -539,8 +539,7 @@ describe.each(ISOLATIONS)(
     }
 
     beforeAll(async () => {
-      copy = await createSampleCopy('base');
-      await run(copy.dir, 'npm', ['run', 'build']);
+      copy = await createSampleCopy('base', { build: true });
       await fs.writeFile(inCopy('.env'), 'ANTHROPIC_API_KEY=sk-test\n');
       runtime = await createFakeContainerRuntime({
         image: {
@@ -656,8 +655,7 @@ describe("the sample's GroupQueue (built)", () => {
   const inCopy = (...parts: string[]) => path.join(copy.dir, ...parts);
 
   beforeAll(async () => {
-    copy = await createSampleCopy('base');
-    await run(copy.dir, 'npm', ['run', 'build']);
+    copy = await createSampleCopy('base', { build: true });
   });
   afterAll(() => copy?.cleanup());
 

@@ -23,6 +23,7 @@ const TEST_DIR = path.resolve(
 export const BASE_SAMPLE_DIR = path.join(TEST_DIR, 'fixtures', 'nanoclaw');
 export const VARIANTS_DIR = path.join(TEST_DIR, 'fixtures', 'variants');
 const INSTALL_CACHE_ROOT = path.join(TEST_DIR, '.cache', 'sample-install');
+const BUILD_CACHE_ROOT = path.join(TEST_DIR, '.cache', 'sample-build');
 
 /** Never part of a sample: install and build output. */
 const GENERATED = new Set(['node_modules', 'dist', '.git']);
@@ -323,14 +324,60 @@ async function initGit(dir: string, variant: string): Promise<void> {
 }
 
 /**
+ * Give `dir` (a fresh copy with node_modules) the dist/ that `npm run build` makes.
+ * The first copy of these sources and this install builds for real; its dist/ is
+ * kept in the cache and copied into later ones, which tsc would make byte for byte
+ * the same (source maps hold relative paths only).
+ */
+async function addBuild(dir: string, cacheDir: string): Promise<void> {
+  const key = sha256(
+    JSON.stringify([path.basename(cacheDir), await treeSnapshot(dir)]),
+  );
+  const cached = path.join(BUILD_CACHE_ROOT, key);
+  const building = buildsInFlight.get(key);
+  if (!building && !fs.existsSync(cached)) {
+    const build = buildAndKeep(dir, cached);
+    buildsInFlight.set(key, build);
+    try {
+      await build;
+    } finally {
+      buildsInFlight.delete(key);
+    }
+    return;
+  }
+  await building;
+  await fs.copy(cached, path.join(dir, 'dist'));
+}
+
+/** In this process, by cache key: a second copy waits for the first one's build. */
+const buildsInFlight = new Map<string, Promise<void>>();
+
+async function buildAndKeep(dir: string, cached: string): Promise<void> {
+  await execa('npm', ['run', 'build'], {
+    cwd: dir,
+    env: sampleEnv(),
+    extendEnv: false,
+  });
+  // Other processes may build the same sources at once: the first rename wins.
+  const temp = `${cached}.tmp-${process.pid}`;
+  await fs.copy(path.join(dir, 'dist'), temp);
+  await fsp.rename(temp, cached).catch(() => fs.remove(temp));
+}
+
+/**
  * A fresh temporary checkout of a sample variant. With `install` (default) it has a
- * working node_modules; with `git` it is a repository with everything in one commit.
+ * working node_modules; with `build` also the dist/ of `npm run build` (as a user's
+ * checkout that has run); with `git` it is a repository with everything in one
+ * commit (dist/ and node_modules are ignored by the sample's .gitignore).
  */
 export async function createSampleCopy(
   variant = 'base',
-  options: { install?: boolean; git?: boolean } = {},
+  options: { install?: boolean; build?: boolean; git?: boolean } = {},
 ): Promise<SampleCopy> {
-  const { install = true, git = false } = options;
+  const { install = true, build = false, git = false } = options;
+  if (build && !install) {
+    throw new Error('createSampleCopy: a build needs the install.');
+  }
   const cacheDir = install ? await ensureSampleInstall(variant) : undefined;
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `nanoclaw-${variant}-`));
   const cleanup = () =>
@@ -338,6 +385,7 @@ export async function createSampleCopy(
   try {
     await materialiseSample(variant, dir);
     if (cacheDir) await linkNodeModules(cacheDir, dir);
+    if (build && cacheDir) await addBuild(dir, cacheDir);
     if (git) await initGit(dir, variant);
   } catch (error) {
     await cleanup();
