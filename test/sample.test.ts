@@ -35,6 +35,7 @@ import {
   VARIANTS_DIR,
   type SampleCopy,
 } from './helpers/sample.js';
+import { typeCheck } from './helpers/type-check.js';
 
 function run(dir: string, command: string, args: string[]) {
   return execa(command, args, { cwd: dir, env: sampleEnv(), extendEnv: false });
@@ -164,22 +165,21 @@ describe.each(listVariants())('variant %s', (variant) => {
     const setupFiles = (await fsp.readdir(path.join(copy.dir, 'setup')))
       .filter((name) => name.endsWith('.ts'))
       .map((name) => `setup/${name}`);
-    await run(copy.dir, 'npx', [
-      'tsc',
-      '--noEmit',
-      '--strict',
-      '--target',
-      'es2022',
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-      '--skipLibCheck',
-      '--types',
-      'node',
-      ...setupFiles,
-      'container/agent-runner/src/index.ts',
-    ]);
+    // What `npx tsc --noEmit --strict ... <files>` checks, in this process.
+    const diagnostics = typeCheck(
+      copy.dir,
+      await ensureSampleInstall(variant),
+      [...setupFiles, 'container/agent-runner/src/index.ts'],
+      {
+        strict: true,
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        skipLibCheck: true,
+        types: ['node'],
+      },
+    );
+    expect(diagnostics).toEqual([]);
   });
 });
 
