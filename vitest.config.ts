@@ -33,6 +33,8 @@ export default defineConfig({
     // Many files spend much of their time waiting on child processes, servers and
     // timers; a third worker fills those gaps on two cores.
     maxWorkers: 3,
+    // describe.concurrent in a file: two at a time, each one a full apply or more.
+    maxConcurrency: 2,
     sequence: { sequencer: SampleFilesFirst },
     testTimeout: 300_000,
     hookTimeout: 300_000,

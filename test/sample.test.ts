@@ -152,13 +152,17 @@ describe.each(listVariants())('variant %s', (variant) => {
   });
 
   it('passes its own vitest suite', async () => {
-    const { stdout } = await run(copy.dir, 'npx', ['vitest', 'run']);
+    // The copy's own binaries, as `npx` would pick them, without npm's start-up.
+    const { stdout } = await run(copy.dir, 'node_modules/.bin/vitest', ['run']);
     expect(stdout).toMatch(/Tests\s+.*\d+ passed/);
     expect(stdout).not.toMatch(/failed/);
   });
 
   it('passes prettier --check on src', async () => {
-    await run(copy.dir, 'npx', ['prettier', '--check', 'src/**/*.ts']);
+    await run(copy.dir, 'node_modules/.bin/prettier', [
+      '--check',
+      'src/**/*.ts',
+    ]);
   });
 
   it('type-checks the code outside the build (setup/, container/agent-runner/)', async () => {
