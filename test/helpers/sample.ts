@@ -16,6 +16,8 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import lockfile from 'proper-lockfile';
 
+import { buildKey, cachedBuild } from './build-cache.js';
+
 const TEST_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
@@ -23,7 +25,6 @@ const TEST_DIR = path.resolve(
 export const BASE_SAMPLE_DIR = path.join(TEST_DIR, 'fixtures', 'nanoclaw');
 export const VARIANTS_DIR = path.join(TEST_DIR, 'fixtures', 'variants');
 const INSTALL_CACHE_ROOT = path.join(TEST_DIR, '.cache', 'sample-install');
-const BUILD_CACHE_ROOT = path.join(TEST_DIR, '.cache', 'sample-build');
 
 /** Never part of a sample: install and build output. */
 const GENERATED = new Set(['node_modules', 'dist', '.git']);
@@ -324,44 +325,24 @@ async function initGit(dir: string, variant: string): Promise<void> {
 }
 
 /**
- * Give `dir` (a fresh copy with node_modules) the dist/ that `npm run build` makes.
- * The first copy of these sources and this install builds for real; its dist/ is
- * kept in the cache and copied into later ones, which tsc would make byte for byte
- * the same (source maps hold relative paths only).
+ * Give `dir` (a fresh copy with node_modules) the dist/ that `npm run build` makes:
+ * built for real by the first copy of these sources and this install, copied into
+ * later ones, which tsc would make byte for byte the same (source maps hold
+ * relative paths only).
  */
 async function addBuild(dir: string, cacheDir: string): Promise<void> {
-  const key = sha256(
-    JSON.stringify([path.basename(cacheDir), await treeSnapshot(dir)]),
+  const key = buildKey(
+    'sample',
+    path.basename(cacheDir),
+    JSON.stringify(await treeSnapshot(dir)),
   );
-  const cached = path.join(BUILD_CACHE_ROOT, key);
-  const building = buildsInFlight.get(key);
-  if (!building && !fs.existsSync(cached)) {
-    const build = buildAndKeep(dir, cached);
-    buildsInFlight.set(key, build);
-    try {
-      await build;
-    } finally {
-      buildsInFlight.delete(key);
-    }
-    return;
-  }
-  await building;
-  await fs.copy(cached, path.join(dir, 'dist'));
-}
-
-/** In this process, by cache key: a second copy waits for the first one's build. */
-const buildsInFlight = new Map<string, Promise<void>>();
-
-async function buildAndKeep(dir: string, cached: string): Promise<void> {
-  await execa('npm', ['run', 'build'], {
-    cwd: dir,
-    env: sampleEnv(),
-    extendEnv: false,
+  await cachedBuild(key, path.join(dir, 'dist'), async () => {
+    await execa('npm', ['run', 'build'], {
+      cwd: dir,
+      env: sampleEnv(),
+      extendEnv: false,
+    });
   });
-  // Other processes may build the same sources at once: the first rename wins.
-  const temp = `${cached}.tmp-${process.pid}`;
-  await fs.copy(path.join(dir, 'dist'), temp);
-  await fsp.rename(temp, cached).catch(() => fs.remove(temp));
 }
 
 /**
