@@ -196,7 +196,10 @@ async function installOnce(
   if (fs.existsSync(target)) return target;
 
   await fs.ensureDir(INSTALL_CACHE_ROOT);
-  const release = await lockfile.lock(INSTALL_CACHE_ROOT, {
+  // Locked by its own name: proper-lockfile tracks its locks by that name, so one
+  // process may install several lockfiles at once.
+  const release = await lockfile.lock(target, {
+    realpath: false,
     lockfilePath: path.join(INSTALL_CACHE_ROOT, `${key}.lock`),
     stale: 30_000,
     // Another process may be half way through `npm ci`: wait for it (up to ~5 minutes).
