@@ -1,5 +1,6 @@
 /**
- * `tsc --noEmit` in this process, for tests that assert only "this type-checks".
+ * `tsc --noEmit` in this process, for tests that assert only "this type-checks"
+ * (a real build stays a real `npm run build`).
  *
  * A tsc process spends most of its time loading the compiler and parsing the
  * declaration files it always reads (lib.*.d.ts, @types/node). Here the compiler is
@@ -48,16 +49,64 @@ export function typeCheck(
       compiler.formatDiagnostics(converted.errors, formatHost(compiler, dir)),
     );
   }
-  const host = compiler.createCompilerHost(converted.options);
+  return check(
+    compiler,
+    dir,
+    installDir,
+    files.map((file) => path.resolve(dir, file)),
+    converted.options,
+  );
+}
+
+/** The same for `tsc --noEmit -p <project>` (a tsconfig.json relative to `dir`). */
+export function typeCheckProject(
+  dir: string,
+  installDir: string,
+  project: string,
+): string[] {
+  const compiler = compilerOf(installDir);
+  const config = compiler.getParsedCommandLineOfConfigFile(
+    path.resolve(dir, project),
+    { noEmit: true },
+    {
+      ...compiler.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(
+          compiler.formatDiagnostic(diagnostic, formatHost(compiler, dir)),
+        );
+      },
+    },
+  );
+  if (!config) throw new Error(`Cannot read ${project} in ${dir}.`);
+  const errors = config.errors.map((diagnostic) =>
+    compiler.formatDiagnostic(diagnostic, formatHost(compiler, dir)),
+  );
+  return [
+    ...errors,
+    ...check(compiler, dir, installDir, config.fileNames, config.options),
+  ];
+}
+
+function check(
+  compiler: typeof ts,
+  dir: string,
+  installDir: string,
+  rootNames: string[],
+  options: ts.CompilerOptions,
+): string[] {
+  const host = compiler.createCompilerHost(options);
   // Packages resolve into the install itself (as a symlinked node_modules would), so
-  // their files have one path for every copy and are parsed once.
+  // their files have one path for every copy and are parsed once. A package linked
+  // from elsewhere in the copy (`file:vendor/...`) stays where it really is.
   const copyModules = path.join(dir, 'node_modules') + path.sep;
   const installModules = path.join(installDir, 'node_modules') + path.sep;
   const realpath = host.realpath?.bind(host) ?? ((file: string) => file);
-  host.realpath = (file) =>
-    file.startsWith(copyModules)
-      ? installModules + file.slice(copyModules.length)
-      : realpath(file);
+  host.realpath = (file) => {
+    const real = realpath(file);
+    return real.startsWith(copyModules)
+      ? installModules + real.slice(copyModules.length)
+      : real;
+  };
   const readSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, version, ...rest) => {
     if (!fileName.startsWith(installModules)) {
@@ -75,11 +124,7 @@ export function typeCheck(
     }
     return file;
   };
-  const program = compiler.createProgram(
-    files.map((file) => path.resolve(dir, file)),
-    converted.options,
-    host,
-  );
+  const program = compiler.createProgram(rootNames, options, host);
   return compiler
     .getPreEmitDiagnostics(program)
     .map((diagnostic) =>
