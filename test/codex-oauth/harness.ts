@@ -14,8 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { buildKey, cachedBuild } from '../helpers/build-cache.js';
-import { treeSnapshot } from '../helpers/sample.js';
+import { buildKey, cachedBuild, sourcesOf } from '../helpers/build-cache.js';
 
 const TOOL_ROOT = path.resolve(import.meta.dirname, '../..');
 const TEMPLATE = path.join(
@@ -48,7 +47,7 @@ export async function buildPackage(): Promise<BuiltPackage> {
   // Tests of the package, not of its build: built once per template content.
   const key = buildKey(
     'codex-oauth',
-    JSON.stringify(await treeSnapshot(packageDir)),
+    await sourcesOf(packageDir),
     fs.readFileSync(path.join(TSC, '..', '..', 'package.json')),
     fs.readFileSync(
       path.join(TOOL_ROOT, 'node_modules/@types/node/package.json'),

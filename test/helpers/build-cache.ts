@@ -28,6 +28,25 @@ export function buildKey(...parts: (string | Buffer)[]): string {
 }
 
 /**
+ * Every file below `dir` (node_modules and dist left out) as sorted lines of relative
+ * path and content hash: the sources part of a build's key.
+ */
+export async function sourcesOf(dir: string): Promise<string> {
+  const lines: string[] = [];
+  async function walk(abs: string, rel: string): Promise<void> {
+    for (const entry of await fsp.readdir(abs, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      const childAbs = path.join(abs, entry.name);
+      if (entry.isDirectory()) await walk(childAbs, childRel);
+      else lines.push(`${childRel} ${buildKey(await fsp.readFile(childAbs))}`);
+    }
+  }
+  await walk(dir, '');
+  return lines.sort().join('\n');
+}
+
+/**
  * Make `outDir` hold what `build()` writes there: run it if no build for `key` has
  * been kept yet (and keep its output), else copy the kept output.
  */
