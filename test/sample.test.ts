@@ -35,6 +35,7 @@ import {
   VARIANTS_DIR,
   type SampleCopy,
 } from './helpers/sample.js';
+import { typeCheck } from './helpers/type-check.js';
 
 function run(dir: string, command: string, args: string[]) {
   return execa(command, args, { cwd: dir, env: sampleEnv(), extendEnv: false });
@@ -151,35 +152,38 @@ describe.each(listVariants())('variant %s', (variant) => {
   });
 
   it('passes its own vitest suite', async () => {
-    const { stdout } = await run(copy.dir, 'npx', ['vitest', 'run']);
+    // The copy's own binaries, as `npx` would pick them, without npm's start-up.
+    const { stdout } = await run(copy.dir, 'node_modules/.bin/vitest', ['run']);
     expect(stdout).toMatch(/Tests\s+.*\d+ passed/);
     expect(stdout).not.toMatch(/failed/);
   });
 
   it('passes prettier --check on src', async () => {
-    await run(copy.dir, 'npx', ['prettier', '--check', 'src/**/*.ts']);
+    await run(copy.dir, 'node_modules/.bin/prettier', [
+      '--check',
+      'src/**/*.ts',
+    ]);
   });
 
   it('type-checks the code outside the build (setup/, container/agent-runner/)', async () => {
     const setupFiles = (await fsp.readdir(path.join(copy.dir, 'setup')))
       .filter((name) => name.endsWith('.ts'))
       .map((name) => `setup/${name}`);
-    await run(copy.dir, 'npx', [
-      'tsc',
-      '--noEmit',
-      '--strict',
-      '--target',
-      'es2022',
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-      '--skipLibCheck',
-      '--types',
-      'node',
-      ...setupFiles,
-      'container/agent-runner/src/index.ts',
-    ]);
+    // What `npx tsc --noEmit --strict ... <files>` checks, in this process.
+    const diagnostics = typeCheck(
+      copy.dir,
+      await ensureSampleInstall(variant),
+      [...setupFiles, 'container/agent-runner/src/index.ts'],
+      {
+        strict: true,
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        skipLibCheck: true,
+        types: ['node'],
+      },
+    );
+    expect(diagnostics).toEqual([]);
   });
 });
 
@@ -539,8 +543,7 @@ describe.each(ISOLATIONS)(
     }
 
     beforeAll(async () => {
-      copy = await createSampleCopy('base');
-      await run(copy.dir, 'npm', ['run', 'build']);
+      copy = await createSampleCopy('base', { build: true });
       await fs.writeFile(inCopy('.env'), 'ANTHROPIC_API_KEY=sk-test\n');
       runtime = await createFakeContainerRuntime({
         image: {
@@ -656,8 +659,7 @@ describe("the sample's GroupQueue (built)", () => {
   const inCopy = (...parts: string[]) => path.join(copy.dir, ...parts);
 
   beforeAll(async () => {
-    copy = await createSampleCopy('base');
-    await run(copy.dir, 'npm', ['run', 'build']);
+    copy = await createSampleCopy('base', { build: true });
   });
   afterAll(() => copy?.cleanup());
 

@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { buildKey, cachedBuild, sourcesOf } from '../helpers/build-cache.js';
+
 const TOOL_ROOT = path.resolve(import.meta.dirname, '../..');
 const TEMPLATE = path.join(
   TOOL_ROOT,
@@ -42,8 +44,19 @@ export async function buildPackage(): Promise<BuiltPackage> {
     path.join(TOOL_ROOT, 'node_modules/@types/node'),
     path.join(root, 'node_modules/@types/node'),
   );
-  await promisify(execFile)(process.execPath, [TSC, '-p', 'tsconfig.json'], {
-    cwd: packageDir,
+  // Tests of the package, not of its build: built once per template content.
+  const key = buildKey(
+    'codex-oauth',
+    await sourcesOf(packageDir),
+    fs.readFileSync(path.join(TSC, '..', '..', 'package.json')),
+    fs.readFileSync(
+      path.join(TOOL_ROOT, 'node_modules/@types/node/package.json'),
+    ),
+  );
+  await cachedBuild(key, path.join(packageDir, 'dist'), async () => {
+    await promisify(execFile)(process.execPath, [TSC, '-p', 'tsconfig.json'], {
+      cwd: packageDir,
+    });
   });
   return {
     root,

@@ -37,6 +37,7 @@ import {
   toolCallReply,
   type FakeResponsesServer,
 } from '../helpers/fake-responses-server.js';
+import { buildKey, cachedBuild, sourcesOf } from '../helpers/build-cache.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const tempDirs: string[] = [];
@@ -504,11 +505,17 @@ async function buildRunner(): Promise<string> {
       '',
     ].join('\n'),
   );
-  await promisify(execFile)(
-    process.execPath,
-    [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', dir],
-    { cwd: dir },
+  // Tests of the runner, not of its compile: compiled once per source content.
+  const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
+  const key = buildKey(
+    'codex-runner',
+    await sourcesOf(dir),
+    fs.readFileSync(path.join(tsc, '..', '..', 'package.json')),
+    fs.readFileSync(path.join(repo, 'node_modules/@types/node/package.json')),
   );
+  await cachedBuild(key, path.join(dir, 'dist'), async () => {
+    await promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: dir });
+  });
   return dir;
 }
 

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
 import {
@@ -31,10 +31,13 @@ async function inTarget(dir: string, file: string, args: string[]) {
 }
 
 // 2.x is refused (release-shapes.test.ts); every 1.x shape goes the whole way.
-describe.each(listVariants().filter((variant) => variant !== 'v2'))(
+// Each variant has its own copy, so they run side by side (maxConcurrency at a time).
+describe.concurrent.each(listVariants().filter((variant) => variant !== 'v2'))(
   'apply, build and remove on the %s sample',
   (variant) => {
-    it('installs for real, keeps the target green, is idempotent and removes to the original bytes', async () => {
+    it('installs for real, keeps the target green, is idempotent and removes to the original bytes', async ({
+      expect,
+    }) => {
       const copy = await createSampleCopy(variant, { git: true });
       copies.push(copy);
       const target = copy.dir;
@@ -70,10 +73,12 @@ describe.each(listVariants().filter((variant) => variant !== 'v2'))(
       expect(pkg.scripts.build).toBe('tsc && tsc -p tsconfig.plugins.json');
 
       // The target's own CI stays green: its vitest suite and prettier check.
-      const vitest = await inTarget(target, 'npx', ['vitest', 'run']);
+      // Its own binaries, as `npx` would pick them, without npm's start-up.
+      const vitest = await inTarget(target, 'node_modules/.bin/vitest', [
+        'run',
+      ]);
       expect(vitest.exitCode, vitest.all).toBe(0);
-      const prettier = await inTarget(target, 'npx', [
-        'prettier',
+      const prettier = await inTarget(target, 'node_modules/.bin/prettier', [
         '--check',
         'src/**/*.ts',
       ]);

@@ -9,7 +9,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
@@ -42,7 +41,6 @@ import {
 } from '../helpers/fake-responses-server.js';
 import {
   createSampleCopy,
-  sampleEnv,
   tokenFileFor,
   type SampleCopy,
 } from '../helpers/sample.js';
@@ -95,8 +93,9 @@ function outputFor(request: RecordedRequest, callId: string): string {
 
 beforeAll(async () => {
   [copy, pristine, codex, issuer] = await Promise.all([
-    createSampleCopy('base', { install: true, git: true }),
-    createSampleCopy('base', { install: true }),
+    // A user's checkout is built and running before the skill comes (remove keeps that build).
+    createSampleCopy('base', { build: true, git: true }),
+    createSampleCopy('base', { build: true }),
     startFakeResponsesServer(),
     startFakeIssuer(),
   ]);
@@ -110,16 +109,6 @@ beforeAll(async () => {
     { recursive: true },
   );
 
-  // A user's checkout is built and running before the skill comes (remove keeps that build).
-  await Promise.all(
-    [copy.dir, pristine.dir].map((dir) =>
-      execa('npm', ['run', 'build'], {
-        cwd: dir,
-        env: sampleEnv(),
-        extendEnv: false,
-      }),
-    ),
-  );
   const apply = await runCli(
     'apply-skill',
     [

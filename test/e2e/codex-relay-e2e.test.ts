@@ -71,16 +71,11 @@ describe.each(['credential-proxy', 'onecli'])(
 
     beforeAll(async () => {
       [copy, codex, issuer] = await Promise.all([
-        createSampleCopy(variant, { install: true, git: true }),
+        // A user's checkout is built and running before the skill comes.
+        createSampleCopy(variant, { build: true, git: true }),
         startFakeResponsesServer(),
         startFakeIssuer(),
       ]);
-      // A user's checkout is built and running before the skill comes.
-      await execa('npm', ['run', 'build'], {
-        cwd: target(),
-        env: sampleEnv(),
-        extendEnv: false,
-      });
       const tokenFile = tokenFileFor(target());
       const apply = await runCli(
         'apply-skill',

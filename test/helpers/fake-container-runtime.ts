@@ -25,16 +25,26 @@
  * a regular one, such as /dev/null, becomes an empty file); /workspace/ipc and
  * mounts outside /workspace are symlinks.
  *
- * This file is both the helper tests import and, run by tsx, the runtime itself.
+ * A compile whose inputs (the sources, the image's manifest, compiler settings and
+ * installed packages, the compiler) match one that succeeded before is not run
+ * again: its dist/ comes from test/.cache/agent-runner-dist. A failing compile is
+ * never cached, so it fails on every run, as in Docker.
+ *
+ * This file is both the helper tests import and, transpiled once to plain
+ * JavaScript (test/.cache/fake-docker), the runtime itself.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
+// Only meaningful in the helper: the transpiled runtime lives elsewhere.
 const TOOL_ROOT = path.resolve(path.dirname(THIS_FILE), '..', '..');
+const CACHE_ROOT = path.join(TOOL_ROOT, 'test', '.cache');
 
 export type Isolation = 'bind' | 'copy';
 
@@ -75,8 +85,9 @@ export interface FakeContainerRuntime {
 interface RuntimeConfig {
   stateDir: string;
   node: string;
-  tsx: string;
   tsc: string;
+  /** Where successful agent-runner compiles are kept, by the hash of their inputs. */
+  compileCacheDir: string;
   image: ContainerImage;
   isolation: Isolation;
 }
@@ -99,8 +110,8 @@ export async function createFakeContainerRuntime(options: {
   const config: RuntimeConfig = {
     stateDir,
     node: process.execPath,
-    tsx: path.join(TOOL_ROOT, 'node_modules', '.bin', 'tsx'),
     tsc: path.join(TOOL_ROOT, 'node_modules', '.bin', 'tsc'),
+    compileCacheDir: path.join(CACHE_ROOT, 'agent-runner-dist'),
     image: options.image,
     isolation: options.isolation ?? (canBindMount() ? 'bind' : 'copy'),
   };
@@ -109,7 +120,7 @@ export async function createFakeContainerRuntime(options: {
   fs.mkdirSync(binDir);
   fs.writeFileSync(
     path.join(binDir, 'docker'),
-    `#!/bin/sh\nexec ${quote(config.tsx)} ${quote(THIS_FILE)} ${quote(configFile)} "$@"\n`,
+    `#!/bin/sh\nexec ${quote(config.node)} ${quote(transpiledRuntime())} ${quote(configFile)} "$@"\n`,
     { mode: 0o755 },
   );
 
@@ -119,6 +130,43 @@ export async function createFakeContainerRuntime(options: {
     runs: () => readRuns(stateDir),
     cleanup: () => fs.promises.rm(stateDir, { recursive: true, force: true }),
   };
+}
+
+const sha256 = (data: string | Buffer) =>
+  createHash('sha256').update(data).digest('hex');
+
+/** Write `text` to `file` whole or not at all, even with several writers at once. */
+function writeAtomically(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(temp, text);
+  fs.renameSync(temp, file);
+}
+
+/**
+ * This file as JavaScript, transpiled once per content: started through tsx, every
+ * `docker` call cost two Node start-ups and a transform before it did anything.
+ */
+function transpiledRuntime(): string {
+  const source = fs.readFileSync(THIS_FILE, 'utf8');
+  const file = path.join(
+    CACHE_ROOT,
+    'fake-docker',
+    `runtime-${sha256(source).slice(0, 16)}.mjs`,
+  );
+  if (fs.existsSync(file)) return file;
+  const ts = createRequire(import.meta.url)(
+    'typescript',
+  ) as typeof import('typescript');
+  const { outputText } = ts.transpileModule(source, {
+    fileName: THIS_FILE,
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+    },
+  });
+  writeAtomically(file, outputText);
+  return file;
 }
 
 /** A run's mounts in `docker run -v` form (`host:container[:ro]`), in mount order. */
@@ -292,11 +340,18 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
   }
   // The entrypoint: compile the mounted sources, then run them. tsc reports on stdout,
   // which belongs to the output markers, so its report goes to stderr.
-  setup.push(
-    `cd ${quote(app)}`,
-    `${quote(config.node)} ${quote(config.tsc)} -p . 1>&2`,
-    `exec ${quote(config.node)} dist/index.js`,
-  );
+  const key = compileKey(config, mounts);
+  const cached = key && path.join(config.compileCacheDir, key);
+  const staged = path.join(root, 'compiled-dist');
+  setup.push(`cd ${quote(app)}`);
+  if (cached && fs.existsSync(cached)) {
+    fs.cpSync(cached, path.join(app, 'dist'), { recursive: true });
+  } else {
+    setup.push(`${quote(config.node)} ${quote(config.tsc)} -p . 1>&2`);
+    // Reached only when the compile succeeded (set -e); kept before the runner runs.
+    if (cached) setup.push(`cp -R dist ${quote(staged)} || true`);
+  }
+  setup.push(`exec ${quote(config.node)} dist/index.js`);
   const script = setup.join('\n');
 
   const env: Record<string, string> = {
@@ -350,6 +405,7 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
     isolation: config.isolation,
     exitCode,
   };
+  if (cached && fs.existsSync(staged)) keepCompile(staged, cached);
   fs.appendFileSync(
     path.join(config.stateDir, 'runs.jsonl'),
     `${JSON.stringify(record)}\n`,
@@ -357,6 +413,71 @@ async function runContainer(config: RuntimeConfig, args: string[]) {
   // The bind mounts died with the namespace: only the skeleton is left to delete.
   if (run.remove) fs.rmSync(root, { recursive: true, force: true });
   return exitCode;
+}
+
+/** Every file below `dir` as relative path and bytes, in a stable order. */
+function hashTree(dir: string, hash: ReturnType<typeof createHash>): void {
+  const walk = (abs: string, rel: string) => {
+    for (const entry of fs
+      .readdirSync(abs, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const childAbs = path.join(abs, entry.name);
+      const childRel = `${rel}/${entry.name}`;
+      if (fs.statSync(childAbs).isDirectory()) walk(childAbs, childRel);
+      else hash.update(`${childRel}\0`).update(fs.readFileSync(childAbs));
+    }
+  };
+  walk(dir, '');
+}
+
+/**
+ * What the compile of /app/src depends on: the sources, the image's package.json
+ * and tsconfig.json, what its node_modules holds (npm's own record of it) and the
+ * compiler. Undefined where that cannot be told, and nothing is cached then.
+ */
+function compileKey(
+  config: RuntimeConfig,
+  mounts: Mount[],
+): string | undefined {
+  const src = mounts.find(
+    (mount) => path.posix.normalize(mount.containerPath) === '/app/src',
+  );
+  const installed = path.join(
+    config.image.nodeModulesDir,
+    '.package-lock.json',
+  );
+  if (!src || !fs.existsSync(installed)) return undefined;
+  if (!fs.statSync(src.hostPath).isDirectory()) return undefined;
+  const compiler = path.join(
+    path.dirname(fs.realpathSync(config.tsc)),
+    '..',
+    'package.json',
+  );
+  const hash = createHash('sha256');
+  for (const file of [
+    compiler,
+    installed,
+    path.join(config.image.agentRunnerDir, 'package.json'),
+    path.join(config.image.agentRunnerDir, 'tsconfig.json'),
+  ]) {
+    hash.update(`${path.basename(file)}\0`).update(fs.readFileSync(file));
+  }
+  hashTree(src.hostPath, hash);
+  return hash.digest('hex');
+}
+
+/** Keep a successful compile for the next run with the same inputs (first one wins). */
+function keepCompile(staged: string, cached: string): void {
+  if (fs.existsSync(cached)) return;
+  const temp = `${cached}.tmp-${process.pid}`;
+  try {
+    fs.mkdirSync(path.dirname(cached), { recursive: true });
+    fs.cpSync(staged, temp, { recursive: true });
+    fs.renameSync(temp, cached);
+  } catch {
+    // Another run kept the same compile first, or the cache is not writable.
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
 }
 
 /** Whether container path `inner` is `outer` or lies inside it. */

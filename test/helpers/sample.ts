@@ -16,6 +16,8 @@ import { execa } from 'execa';
 import fs from 'fs-extra';
 import lockfile from 'proper-lockfile';
 
+import { buildKey, cachedBuild } from './build-cache.js';
+
 const TEST_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
@@ -194,7 +196,10 @@ async function installOnce(
   if (fs.existsSync(target)) return target;
 
   await fs.ensureDir(INSTALL_CACHE_ROOT);
-  const release = await lockfile.lock(INSTALL_CACHE_ROOT, {
+  // Locked by its own name: proper-lockfile tracks its locks by that name, so one
+  // process may install several lockfiles at once.
+  const release = await lockfile.lock(target, {
+    realpath: false,
     lockfilePath: path.join(INSTALL_CACHE_ROOT, `${key}.lock`),
     stale: 30_000,
     // Another process may be half way through `npm ci`: wait for it (up to ~5 minutes).
@@ -323,14 +328,40 @@ async function initGit(dir: string, variant: string): Promise<void> {
 }
 
 /**
+ * Give `dir` (a fresh copy with node_modules) the dist/ that `npm run build` makes:
+ * built for real by the first copy of these sources and this install, copied into
+ * later ones, which tsc would make byte for byte the same (source maps hold
+ * relative paths only).
+ */
+async function addBuild(dir: string, cacheDir: string): Promise<void> {
+  const key = buildKey(
+    'sample',
+    path.basename(cacheDir),
+    JSON.stringify(await treeSnapshot(dir)),
+  );
+  await cachedBuild(key, path.join(dir, 'dist'), async () => {
+    await execa('npm', ['run', 'build'], {
+      cwd: dir,
+      env: sampleEnv(),
+      extendEnv: false,
+    });
+  });
+}
+
+/**
  * A fresh temporary checkout of a sample variant. With `install` (default) it has a
- * working node_modules; with `git` it is a repository with everything in one commit.
+ * working node_modules; with `build` also the dist/ of `npm run build` (as a user's
+ * checkout that has run); with `git` it is a repository with everything in one
+ * commit (dist/ and node_modules are ignored by the sample's .gitignore).
  */
 export async function createSampleCopy(
   variant = 'base',
-  options: { install?: boolean; git?: boolean } = {},
+  options: { install?: boolean; build?: boolean; git?: boolean } = {},
 ): Promise<SampleCopy> {
-  const { install = true, git = false } = options;
+  const { install = true, build = false, git = false } = options;
+  if (build && !install) {
+    throw new Error('createSampleCopy: a build needs the install.');
+  }
   const cacheDir = install ? await ensureSampleInstall(variant) : undefined;
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `nanoclaw-${variant}-`));
   const cleanup = () =>
@@ -338,6 +369,7 @@ export async function createSampleCopy(
   try {
     await materialiseSample(variant, dir);
     if (cacheDir) await linkNodeModules(cacheDir, dir);
+    if (build && cacheDir) await addBuild(dir, cacheDir);
     if (git) await initGit(dir, variant);
   } catch (error) {
     await cleanup();
