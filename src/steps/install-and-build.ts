@@ -11,16 +11,14 @@ import { STATE_DIR } from '../core/paths.js';
 import type { SkillState } from '../engine/state.js';
 import { ConcurrentSteps, type ShownStep } from './concurrent.js';
 import {
-  assertEntryPointBuilt,
   installLocalDependencies,
   makeBinsExecutable,
   missingDependencies,
   outDir,
   runBuildScript,
-  runScriptCommand,
   type InstalledDependencies,
 } from './npm.js';
-import { splitBuild } from './scripts.js';
+import { buildNanoclaw } from './nanoclaw-build.js';
 
 export interface InstallOptions {
   skipInstall?: boolean;
@@ -63,43 +61,6 @@ function preserveOutputs(
   journal: Journal,
 ): void {
   for (const output of outputsOf(manifest, pkg)) journal.preserveDir(output);
-}
-
-/** NanoClaw's build: `npm run build`, or its two commands (./steps/scripts.ts). */
-async function buildNanoclaw(
-  root: string,
-  signal: AbortSignal,
-  prerequisites: {
-    /** npm install's result; undefined without an install. */
-    install?: Promise<InstalledDependencies>;
-    /** The local packages' builds: the plugin compile needs them. */
-    packages: Promise<unknown>[];
-  },
-): Promise<void> {
-  const what = 'The NanoClaw build (npm run build)';
-  const split = splitBuild(root);
-  let ownFailed: unknown;
-  // The target's own build does not need the skill's package: it compiles
-  // while that installs and builds. Only the plugin compile waits for them.
-  if (split?.own) {
-    try {
-      await runScriptCommand(root, split.own, what, signal);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      ownFailed = err;
-    }
-  }
-  const changedOthers = (await prerequisites.install)?.changedOthers;
-  if (ownFailed !== undefined && !changedOthers) throw ownFailed;
-  await Promise.all(prerequisites.packages);
-  if (!split || changedOthers) {
-    // npm changed more than the skill's package while the build compiled:
-    // that compile does not count, the whole build runs again on the result.
-    await runBuildScript(root, what, signal);
-  } else {
-    await runScriptCommand(root, split.plugins, what, signal);
-  }
-  assertEntryPointBuilt(root);
 }
 
 /** A local package's build; run again when npm changed the tree it compiled against. */

@@ -272,6 +272,31 @@ describe('the install and the builds, run at the same time', () => {
     );
   });
 
+  it('a plugin compile that fails while NanoClaw compiles alongside rolls everything back, dist/plugins too', async () => {
+    const target = await copyOf('base', true);
+    // A plugin of the user's own with a type error: only the plugin compile
+    // (tsc -p tsconfig.plugins.json, run beside NanoClaw's plain tsc) fails.
+    fs.mkdirSync(path.join(target, 'plugins/mine'), { recursive: true });
+    fs.writeFileSync(
+      path.join(target, 'plugins/mine/host.ts'),
+      'export const port: number = "1455";\n',
+    );
+    const before = await fullSnapshot(target);
+
+    const run = await runCli('apply-skill', [
+      'add-codex-provider',
+      '--target',
+      target,
+      ...APPLY_ALL,
+    ]);
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/tsc -p tsconfig\.plugins\.json/);
+    expect(run.stderr).toMatch(/mine\/host\.ts.*TS2322/);
+    expect(run.stderr).toMatch(/Everything was rolled back/);
+    expect(await fullSnapshot(target)).toEqual(before);
+    expect(fs.existsSync(path.join(target, 'dist'))).toBe(false);
+  });
+
   it('when npm changes more than the skill package, the builds run again on what it installed', async () => {
     const target = await copyOf('base', true);
     // node_modules out of step with the lock file: npm puts prettier back.

@@ -1,0 +1,114 @@
+/**
+ * NanoClaw's build during apply. After the skill its build script is
+ * `<own build> && tsc -p tsconfig.plugins.json` (./scripts.ts splitBuild):
+ * the own build compiles src/ and needs nothing of the skill's package; the
+ * plugin compile needs only that package, installed and built (plugins/
+ * imports nothing from src/, and writes only into dist/plugins/). So:
+ *
+ *   own build (tsc) ─────────────────────────────────────────────┐
+ *   npm install + package build ──> tsc -p tsconfig.plugins.json ┴─> done
+ *
+ * The two compiles overlap only when the own build is plain `tsc` and src/
+ * has no plugins/ folder of its own (their outputs are then disjoint);
+ * otherwise the plugin compile waits for the own build, as `&&` would.
+ * Either way both must pass, and the own build's failure is the one shown
+ * when both fail, as `npm run build` would show it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import {
+  assertEntryPointBuilt,
+  runBuildScript,
+  runScriptCommand,
+  type InstalledDependencies,
+} from './npm.js';
+import { splitBuild, type SplitBuild } from './scripts.js';
+
+const WHAT = 'The NanoClaw build (npm run build)';
+
+export interface BuildPrerequisites {
+  /** npm install's result; undefined without an install. */
+  install?: Promise<InstalledDependencies>;
+  /** The local packages' builds: the plugin compile needs them. */
+  packages: Promise<unknown>[];
+}
+
+/** Whether the plugin compile may run while the own build compiles. */
+function compilesOverlap(root: string, split: SplitBuild): boolean {
+  const own = split.own?.shown.trim();
+  return (
+    own !== undefined &&
+    /^tsc(\s+(-p|--project)\s+tsconfig\.json)?$/.test(own) &&
+    !fs.existsSync(path.join(root, 'src', 'plugins'))
+  );
+}
+
+/** A signal aborted with `parent`, or by the caller's own abort(). */
+function childSignal(parent: AbortSignal): AbortController {
+  const child = new AbortController();
+  if (parent.aborted) child.abort(parent.reason);
+  else
+    parent.addEventListener('abort', () => child.abort(parent.reason), {
+      once: true,
+    });
+  return child;
+}
+
+/** Settles with the error instead of throwing it (undefined when it passed). */
+const failureOf = (work: Promise<unknown>): Promise<unknown> =>
+  work.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('failed'),
+  );
+
+export async function buildNanoclaw(
+  root: string,
+  signal: AbortSignal,
+  prerequisites: BuildPrerequisites,
+): Promise<void> {
+  const split = splitBuild(root);
+  if (!split) {
+    // A build of another shape runs whole, once the package is in place.
+    await prerequisites.install;
+    await Promise.all(prerequisites.packages);
+    await runBuildScript(root, WHAT, signal);
+    return assertEntryPointBuilt(root);
+  }
+  const plugins = childSignal(signal);
+  const overlap = compilesOverlap(root, split);
+  const own = split.own
+    ? failureOf(runScriptCommand(root, split.own, WHAT, signal))
+    : Promise.resolve(undefined);
+  // The own build failing stops a plugin compile that runs alongside it.
+  void own.then((failed) => {
+    if (failed !== undefined && overlap) plugins.abort('the own build failed');
+  });
+
+  const changedOthers = (await prerequisites.install)?.changedOthers;
+  if (changedOthers) {
+    // npm changed more than the skill's package while the build compiled:
+    // that compile does not count, the whole build runs again on the result.
+    await own;
+    await Promise.all(prerequisites.packages);
+    await runBuildScript(root, WHAT, signal);
+    return assertEntryPointBuilt(root);
+  }
+  let pluginsFailed: unknown;
+  if (overlap) {
+    pluginsFailed = await failureOf(
+      Promise.all(prerequisites.packages).then(() =>
+        runScriptCommand(root, split.plugins, WHAT, plugins.signal),
+      ),
+    );
+  }
+  const ownFailed = await own;
+  if (signal.aborted) throw ownFailed ?? pluginsFailed ?? signal.reason;
+  if (ownFailed !== undefined) throw ownFailed;
+  if (pluginsFailed !== undefined) throw pluginsFailed;
+  if (!overlap) {
+    await Promise.all(prerequisites.packages);
+    await runScriptCommand(root, split.plugins, WHAT, signal);
+  }
+  assertEntryPointBuilt(root);
+}
