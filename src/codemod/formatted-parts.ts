@@ -1,6 +1,6 @@
 /**
- * The named-import and interface-member parts of ./parts.ts, written in the
- * target's format (./format.ts): an import list laid out for its print width
+ * Parts shared by several codemods, a named import and an interface member,
+ * written in the target's format (./format.ts): an import list laid out for its print width
  * and trailing commas, a new import in its quotes and semicolons, a member
  * with or without its semicolon.
  */

@@ -1,10 +1,11 @@
 /**
- * insertItems and removeItems of ./list.ts, laid out for the target's own
- * format settings instead of a fixed print width of 80: a list that prettier
- * keeps on one line at width 120 stays on one line, and the item apply adds
- * gets the target's trailing comma when the list is split one item per line.
+ * Inserting and removing items of a list (./list.ts) so that removing gives
+ * back the exact bytes, laid out for the target's own format settings: a list
+ * that prettier keeps on one line at width 120 stays on one line, and the
+ * item apply adds gets the target's trailing comma when the list is split one
+ * item per line.
  *
- * The rule is list.ts's: arrays and import lists are one line while they fit
+ * The rule is prettier's: arrays and import lists are one line while they fit
  * the print width, else one item per line; prettier joins such a list again
  * once it fits, so "it fits on one line" tells revert that apply had split it.
  * Objects are never re-laid out. The List values come from list.ts
