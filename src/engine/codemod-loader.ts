@@ -6,14 +6,14 @@
  * A skill outside the tool (NANOCLAW_SKILLS_PATH) keeps them in its own
  * codemods/ folder (./skill-location.ts).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { FormattedCodemod } from '../codemod/options.js';
+import { cached } from '../core/cached.js';
 import { SkillError } from '../core/errors.js';
+import { SKILLS_DIR, TOOL_ROOT } from '../core/paths.js';
 import { importModule } from './import-module.js';
-import { locateSkill, shownPath } from './skill-location.js';
+import { locateSkill, shownPath, skillModule } from './skill-location.js';
 
 export type CodemodSet = Record<string, FormattedCodemod>;
 
@@ -21,20 +21,19 @@ const loaded = new Map<string, Promise<FormattedCodemod>>();
 
 /** The module of one codemod: compiled JavaScript, or its TypeScript source when run from source. */
 function moduleOf(skill: string, id: string): string {
-  const compiled = fileURLToPath(
-    new URL(`../../codemods/${skill}/${id}.js`, import.meta.url),
-  );
   const location = locateSkill(skill);
-  const codemodsDir = location?.codemodsDir ?? path.resolve('codemods', skill);
-  const source = path.join(codemodsDir, `${id}.ts`);
-  const candidates = [compiled, path.join(codemodsDir, `${id}.js`), source];
-  const found = candidates.find((file) => fs.existsSync(file));
+  const codemodsDir =
+    location?.codemodsDir ?? path.join(TOOL_ROOT, 'codemods', skill);
+  const found = skillModule(
+    { compiled: location?.compiled?.codemodsDir, source: codemodsDir },
+    id,
+  );
   if (found) return found;
   const manifest = shownPath(
-    path.join(location?.dir ?? `skills/${skill}`, 'skill.json'),
+    path.join(location?.dir ?? path.join(SKILLS_DIR, skill), 'skill.json'),
   );
   throw new SkillError(
-    `${manifest} names the codemod "${id}", but ${shownPath(source)} does not exist.`,
+    `${manifest} names the codemod "${id}", but ${shownPath(path.join(codemodsDir, `${id}.ts`))} does not exist.`,
     {
       file: manifest,
       hint: `Each id in "codemods" is a file ${shownPath(codemodsDir)}/<id>.ts exporting \`codemod\`.`,
@@ -62,13 +61,9 @@ export async function loadCodemods(
 ): Promise<CodemodSet> {
   const entries = await Promise.all(
     ids.map(async (id) => {
-      const key = `${skill}/${id}`;
-      let codemod = loaded.get(key);
-      if (!codemod) {
-        codemod = loadOne(skill, id);
-        loaded.set(key, codemod);
-        codemod.catch(() => loaded.delete(key));
-      }
+      const codemod = cached(loaded, `${skill}/${id}`, () =>
+        loadOne(skill, id),
+      );
       return [id, await codemod] as const;
     }),
   );

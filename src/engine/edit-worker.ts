@@ -4,13 +4,12 @@
  * answers one job at a time. Loading is most of a run's time, and here it
  * overlaps the main thread's own start-up.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { enableCompileCache, saveCompileCache } from './compile-cache.js';
 import type { EditJob } from './edits.js';
 import { SkillError } from '../core/errors.js';
+import { loadManifest } from './manifest.js';
 import { locateSkill } from './skill-location.js';
 
 enableCompileCache();
@@ -27,16 +26,9 @@ await preloadCodemods((workerData as { skill?: string } | null)?.skill);
  * the main thread reports it.
  */
 async function preloadCodemods(skill: string | undefined): Promise<void> {
-  const location = skill ? locateSkill(skill) : undefined;
-  if (!skill || !location) return;
+  if (!skill || !locateSkill(skill)) return;
   try {
-    const manifest = JSON.parse(
-      fs.readFileSync(path.join(location.dir, 'skill.json'), 'utf8'),
-    ) as { codemods?: unknown };
-    const ids = Array.isArray(manifest.codemods)
-      ? manifest.codemods.filter((id): id is string => typeof id === 'string')
-      : [];
-    await loadCodemods(skill, ids);
+    await loadCodemods(skill, loadManifest(skill).codemods);
   } catch {
     // Reported, if it matters, when the job loads them again.
   }

@@ -4,14 +4,10 @@
  * It must not import the codemod toolkit: apply loads it on its main thread,
  * which stays free of the TypeScript compiler (./edit-runner.ts).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
+import { cached } from '../core/cached.js';
 import { SkillError } from '../core/errors.js';
-import { SKILLS_DIR } from '../core/paths.js';
 import { importModule } from './import-module.js';
-import { locateSkill, shownPath } from './skill-location.js';
+import { locateSkill, shownPath, skillModule } from './skill-location.js';
 import type { SkillHooks } from './skill-hooks.js';
 
 const HOOK_FUNCTIONS = [
@@ -30,17 +26,10 @@ const loaded = new Map<string, Promise<SkillHooks>>();
 export function hooksFile(skill: string): string | undefined {
   const location = locateSkill(skill);
   if (!location) return undefined;
-  const candidates = [
-    path.join(location.dir, 'hooks.js'),
-    path.join(location.dir, 'hooks.ts'),
-  ];
-  // The tool's own skills are compiled beside the engine (dist/skills/).
-  if (path.dirname(location.dir) === SKILLS_DIR) {
-    candidates.unshift(
-      fileURLToPath(new URL(`../../skills/${skill}/hooks.js`, import.meta.url)),
-    );
-  }
-  return candidates.find((file) => fs.existsSync(file));
+  return skillModule(
+    { compiled: location.compiled?.dir, source: location.dir },
+    'hooks',
+  );
 }
 
 function wrongShape(file: string, what: string): SkillError {
@@ -84,11 +73,5 @@ async function load(skill: string): Promise<SkillHooks> {
 
 /** A skill's hooks ({} when it has none), loaded once per process. */
 export function loadSkillHooks(skill: string): Promise<SkillHooks> {
-  let hooks = loaded.get(skill);
-  if (!hooks) {
-    hooks = load(skill);
-    loaded.set(skill, hooks);
-    hooks.catch(() => loaded.delete(skill));
-  }
-  return hooks;
+  return cached(loaded, skill, () => load(skill));
 }

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { SKILLS_DIR, TOOL_ROOT } from '../core/paths.js';
 
@@ -22,6 +23,31 @@ export interface SkillLocation {
   dir: string;
   codemodsDir: string;
   templatesDir: string;
+  /**
+   * For the tool's own skills, where the build puts their compiled modules
+   * (beside the engine's own output: dist/skills/<skill>, dist/codemods/<skill>).
+   */
+  compiled?: { dir: string; codemodsDir: string };
+}
+
+/** A folder of the tool's build output, from this module's place in it. */
+const built = (relative: string): string =>
+  fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+
+/**
+ * A module of a skill: compiled first (the tool's build, then JavaScript
+ * beside the source), else its TypeScript source; undefined when none exists.
+ */
+export function skillModule(
+  folders: { compiled?: string; source: string },
+  name: string,
+): string | undefined {
+  const candidates = [
+    ...(folders.compiled ? [path.join(folders.compiled, `${name}.js`)] : []),
+    path.join(folders.source, `${name}.js`),
+    path.join(folders.source, `${name}.ts`),
+  ];
+  return candidates.find((file) => fs.existsSync(file));
 }
 
 const SKILL_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -42,6 +68,10 @@ function locationIn(root: string, skill: string): SkillLocation {
       dir,
       codemodsDir: path.join(TOOL_ROOT, 'codemods', skill),
       templatesDir: path.join(TOOL_ROOT, 'templates', skill),
+      compiled: {
+        dir: built(`skills/${skill}`),
+        codemodsDir: built(`codemods/${skill}`),
+      },
     };
   }
   return {
