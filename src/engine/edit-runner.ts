@@ -21,17 +21,12 @@ function plansNothing(argv: string[]): boolean {
   return argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
 }
 
-/** The skill a command line names: its first argument that is not an option. */
-function skillNamed(argv: string[]): string | undefined {
-  return argv.find((arg) => !arg.startsWith('-'));
-}
-
 export function prestartEditWorker(argv: string[]): void {
   if (worker || plansNothing(argv)) return;
   try {
     worker = new Worker(new URL('./edit-worker.js', import.meta.url), {
       // The worker loads the named skill's codemods before its job arrives.
-      workerData: { skill: skillNamed(argv) },
+      workerData: { argv },
       // Loading the compiler keeps much of what it allocates, so V8 would
       // grow the young generation to tens of MB of fresh pages; a small one,
       // reused, measured 50-100 ms faster per run on the 2-core benchmark VM.

@@ -18,15 +18,16 @@ const [{ runEdits }, { loadCodemods }] = await Promise.all([
   import('./edits.js'),
   import('./codemod-loader.js'),
 ]);
-await preloadCodemods((workerData as { skill?: string } | null)?.skill);
+await preloadCodemods((workerData as { argv?: string[] } | null)?.argv ?? []);
 
 /**
- * The codemods of the skill the command line names, and with them ts-morph,
- * loaded before the job arrives. A name that is not a skill loads nothing:
- * the main thread reports it.
+ * The codemods of the skill the command line names (the first argument that
+ * is a skill, wherever the options put it), and with them ts-morph, loaded
+ * before the job arrives. Without one nothing loads: the main thread reports it.
  */
-async function preloadCodemods(skill: string | undefined): Promise<void> {
-  if (!skill || !locateSkill(skill)) return;
+async function preloadCodemods(argv: string[]): Promise<void> {
+  const skill = argv.find((arg) => locateSkill(arg) !== undefined);
+  if (!skill) return;
   try {
     await loadCodemods(skill, loadManifest(skill).codemods);
   } catch {
