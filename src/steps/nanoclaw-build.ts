@@ -44,17 +44,6 @@ function compilesOverlap(root: string, split: SplitBuild): boolean {
   );
 }
 
-/** A signal aborted with `parent`, or by the caller's own abort(). */
-function childSignal(parent: AbortSignal): AbortController {
-  const child = new AbortController();
-  if (parent.aborted) child.abort(parent.reason);
-  else
-    parent.addEventListener('abort', () => child.abort(parent.reason), {
-      once: true,
-    });
-  return child;
-}
-
 /** Settles with the error instead of throwing it (undefined when it passed). */
 const failureOf = (work: Promise<unknown>): Promise<unknown> =>
   work.then(
@@ -62,50 +51,55 @@ const failureOf = (work: Promise<unknown>): Promise<unknown> =>
     (error: unknown) => error ?? new Error('failed'),
   );
 
+/** The build script whole, as `npm run build`, once the package is in place. */
+async function wholeBuild(
+  root: string,
+  signal: AbortSignal,
+  prerequisites: BuildPrerequisites,
+): Promise<void> {
+  await prerequisites.install;
+  await Promise.all(prerequisites.packages);
+  await runBuildScript(root, WHAT, signal);
+  assertEntryPointBuilt(root);
+}
+
 export async function buildNanoclaw(
   root: string,
   signal: AbortSignal,
   prerequisites: BuildPrerequisites,
 ): Promise<void> {
   const split = splitBuild(root);
-  if (!split) {
-    // A build of another shape runs whole, once the package is in place.
-    await prerequisites.install;
-    await Promise.all(prerequisites.packages);
-    await runBuildScript(root, WHAT, signal);
-    return assertEntryPointBuilt(root);
-  }
-  const plugins = childSignal(signal);
+  // A build of another shape runs whole.
+  if (!split) return wholeBuild(root, signal, prerequisites);
   const overlap = compilesOverlap(root, split);
+  const ownFailedStop = new AbortController();
   const own = split.own
     ? failureOf(runScriptCommand(root, split.own, WHAT, signal))
     : Promise.resolve(undefined);
   // The own build failing stops a plugin compile that runs alongside it.
   void own.then((failed) => {
-    if (failed !== undefined && overlap) plugins.abort('the own build failed');
+    if (failed !== undefined) ownFailedStop.abort('the own build failed');
   });
 
-  const changedOthers = (await prerequisites.install)?.changedOthers;
-  if (changedOthers) {
+  if ((await prerequisites.install)?.changedOthers) {
     // npm changed more than the skill's package while the build compiled:
     // that compile does not count, the whole build runs again on the result.
     await own;
-    await Promise.all(prerequisites.packages);
-    await runBuildScript(root, WHAT, signal);
-    return assertEntryPointBuilt(root);
+    return wholeBuild(root, signal, prerequisites);
   }
   let pluginsFailed: unknown;
   if (overlap) {
+    const stop = AbortSignal.any([signal, ownFailedStop.signal]);
     pluginsFailed = await failureOf(
       Promise.all(prerequisites.packages).then(() =>
-        runScriptCommand(root, split.plugins, WHAT, plugins.signal),
+        runScriptCommand(root, split.plugins, WHAT, stop),
       ),
     );
   }
   const ownFailed = await own;
-  if (signal.aborted) throw ownFailed ?? pluginsFailed ?? signal.reason;
-  if (ownFailed !== undefined) throw ownFailed;
-  if (pluginsFailed !== undefined) throw pluginsFailed;
+  const failure =
+    ownFailed ?? pluginsFailed ?? (signal.aborted ? signal.reason : undefined);
+  if (failure !== undefined) throw failure;
   if (!overlap) {
     await Promise.all(prerequisites.packages);
     await runScriptCommand(root, split.plugins, WHAT, signal);
