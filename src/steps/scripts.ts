@@ -7,7 +7,7 @@
  * pre- or post-script, on Windows, or without the script, it is npm itself.
  *
  * NanoClaw's build after the skill is `<its own build> && tsc -p
- * tsconfig.plugins.json` (codemods/add-plugins-build.ts appends the second
+ * tsconfig.plugins.json` (codemods/add-codex-provider/add-plugins-build.ts appends the second
  * command). splitBuild returns the two commands so that apply can start the
  * first while the skill's package installs and builds: only the second one
  * needs that package. They still run in that order, and both must pass.
@@ -17,7 +17,7 @@ import path from 'node:path';
 
 import { parseJsonFile } from '../core/package-json.js';
 
-/** What codemods/add-plugins-build.ts appends to the build script. */
+/** What codemods/add-codex-provider/add-plugins-build.ts appends to the build script. */
 export const PLUGINS_BUILD = 'tsc -p tsconfig.plugins.json';
 
 interface PackageFile {

@@ -205,7 +205,7 @@ describe('apply: the provider choice and .env', () => {
   });
 
   it('re-applying from a script without --provider keeps an earlier codex choice', async () => {
-    // Fails: src/finish.ts chooseProvider answers "claude" when nobody can be
+    // Fails: skills/add-codex-provider/finish.ts chooseProvider answers "claude" when nobody can be
     // asked, so setProvider rewrites AGENT_PROVIDER=codex to claude.
     const target = await copyOf();
     expect((await apply(target, ['--provider', 'codex'])).exitCode).toBe(0);
@@ -227,7 +227,7 @@ describe('apply: the provider choice and .env', () => {
 
   it('without a .env, apply --provider codex then remove leaves no .env and no data/env/env behind', async () => {
     // Fails: remove empties the .env that apply created instead of deleting it,
-    // and syncs the empty file to data/env/env (src/finish.ts restoreProvider).
+    // and syncs the empty file to data/env/env (skills/add-codex-provider/finish.ts restoreEnv).
     const target = await copyOf();
     const before = await treeSnapshot(target);
     expect((await apply(target, ['--provider', 'codex'])).exitCode).toBe(0);
@@ -561,7 +561,7 @@ describe('restarting the service', () => {
     expect(stepOf(result, 'Restart service')?.status).toBe('warning');
 
     // Fails: Reporter.softStep reports only err.message, dropping the hint
-    // "Run `systemctl --user restart nanoclaw` yourself." (src/reporter.ts).
+    // "Run `systemctl --user restart nanoclaw` yourself." (src/core/reporter.ts).
     expect(run.stderr).toContain(SERVICE_COMMANDS.systemdRestart);
     expect(JSON.stringify([result.steps, result.next])).toContain(
       SERVICE_COMMANDS.systemdRestart,
