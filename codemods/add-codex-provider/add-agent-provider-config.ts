@@ -8,7 +8,11 @@ import {
   type VariableStatement,
 } from '../../src/codemod/ts-morph.js';
 
-import { parse, stringValue, topLevelVariables } from '../../src/codemod/ast.js';
+import {
+  parse,
+  stringValue,
+  topLevelVariables,
+} from '../../src/codemod/ast.js';
 import type { Analysis, Part } from '../../src/codemod/define.js';
 import {
   fits,
@@ -17,7 +21,11 @@ import {
   styledLines,
   type FormatOptions,
 } from '../../src/codemod/format.js';
-import { arrayList, insertItems, removeItems } from '../../src/codemod/layout.js';
+import {
+  arrayList,
+  insertItems,
+  removeItems,
+} from '../../src/codemod/layout.js';
 import {
   defineFormattedCodemod,
   formattedTransform,

@@ -9,10 +9,19 @@ import {
   type CallExpression,
 } from '../../src/codemod/ts-morph.js';
 
-import { parse, propertyKey, stringValue, unwrap } from '../../src/codemod/ast.js';
+import {
+  parse,
+  propertyKey,
+  stringValue,
+  unwrap,
+} from '../../src/codemod/ast.js';
 import type { Analysis, Part } from '../../src/codemod/define.js';
 import { styled } from '../../src/codemod/format.js';
-import { insertItems, objectList, removeItems } from '../../src/codemod/layout.js';
+import {
+  insertItems,
+  objectList,
+  removeItems,
+} from '../../src/codemod/layout.js';
 import {
   defineFormattedCodemod,
   formattedTransform,

@@ -9,7 +9,11 @@ import {
 } from '../../src/codemod/ast.js';
 import type { Analysis } from '../../src/codemod/define.js';
 import { styled } from '../../src/codemod/format.js';
-import { insertItems, objectList, removeItems } from '../../src/codemod/layout.js';
+import {
+  insertItems,
+  objectList,
+  removeItems,
+} from '../../src/codemod/layout.js';
 import {
   defineFormattedCodemod,
   formattedTransform,

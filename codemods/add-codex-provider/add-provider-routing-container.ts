@@ -7,7 +7,11 @@
  * `secrets` where it has that (stdin secrets), else after its last member.
  * A NanoClaw 2.x runner (its own provider registry) is refused.
  */
-import { Node, SyntaxKind, type SourceFile } from '../../src/codemod/ts-morph.js';
+import {
+  Node,
+  SyntaxKind,
+  type SourceFile,
+} from '../../src/codemod/ts-morph.js';
 
 import {
   parse,

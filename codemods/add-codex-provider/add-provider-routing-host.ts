@@ -27,7 +27,11 @@ import {
   releaseOnClosePart,
 } from './lib/container-relay.js';
 import type { Analysis, Part } from '../../src/codemod/define.js';
-import { sameCode, styled, type FormatOptions } from '../../src/codemod/format.js';
+import {
+  sameCode,
+  styled,
+  type FormatOptions,
+} from '../../src/codemod/format.js';
 import {
   combine,
   interfaceMemberPart,
@@ -43,10 +47,7 @@ import {
   nanoclaw2Problem,
   usesStdinSecrets,
 } from '../../src/codemod/release-marks.js';
-import {
-  readSecretsCallersPart,
-  readSecretsPart,
-} from './lib/read-secrets.js';
+import { readSecretsCallersPart, readSecretsPart } from './lib/read-secrets.js';
 import {
   commentedLineStart,
   indentAt,

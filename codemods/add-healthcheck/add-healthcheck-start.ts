@@ -42,9 +42,7 @@ const ANCHOR_PROBLEM = {
 function isCallStatement(statement: Statement, name: string): boolean {
   if (!Node.isExpressionStatement(statement)) return false;
   const call = statement.getExpression();
-  return (
-    Node.isCallExpression(call) && call.getExpression().getText() === name
-  );
+  return Node.isCallExpression(call) && call.getExpression().getText() === name;
 }
 
 function startCallPart(

@@ -220,8 +220,7 @@ export function readFormatOptions(root: string): TargetFormat {
   const pkgText = readText(path.join(root, 'package.json'));
   if (pkgText !== undefined) {
     const pkg = parseConfig(pkgText, false) as
-      | { prettier?: unknown }
-      | undefined;
+      { prettier?: unknown } | undefined;
     if (pkg && pkg.prettier !== undefined) {
       return typeof pkg.prettier === 'object'
         ? withDefaults(settingsForTypeScript(pkg.prettier), {

@@ -142,7 +142,8 @@ function planTemplates(
 ): TemplatePlan {
   const plan: TemplatePlan = { kept: [], overwritten: [], warnings: [] };
   for (const file of templateFiles(manifest)) {
-    const wanted = styled.get(file) ?? readTemplate(manifest, file).toString('utf8');
+    const wanted =
+      styled.get(file) ?? readTemplate(manifest, file).toString('utf8');
     const existing = tree.read(file);
     if (existing === wanted) continue;
     const ours =

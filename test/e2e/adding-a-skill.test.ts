@@ -140,9 +140,7 @@ describe('README: Adding a skill', () => {
     }
     expect(commands.length).toBeGreaterThanOrEqual(5);
     // The files the section points to exist.
-    expect(fs.existsSync(path.join(TOOL_ROOT, 'src/api/index.ts'))).toBe(
-      true,
-    );
+    expect(fs.existsSync(path.join(TOOL_ROOT, 'src/api/index.ts'))).toBe(true);
     expect(fs.existsSync(path.join(TOOL_ROOT, 'test/codemods.test.ts'))).toBe(
       true,
     );

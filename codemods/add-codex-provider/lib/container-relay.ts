@@ -16,7 +16,11 @@ import {
 
 import { onlyFunction } from '../../../src/codemod/ast.js';
 import type { Part } from '../../../src/codemod/define.js';
-import { sameCode, styled, type FormatOptions } from '../../../src/codemod/format.js';
+import {
+  sameCode,
+  styled,
+  type FormatOptions,
+} from '../../../src/codemod/format.js';
 import type { PartResult } from '../../../src/codemod/parts.js';
 import {
   indentAt,

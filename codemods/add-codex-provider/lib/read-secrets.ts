@@ -9,7 +9,11 @@ import {
   type SourceFile,
 } from '../../../src/codemod/ts-morph.js';
 
-import { callsTo, insideTemplate, topLevelFunctions } from '../../../src/codemod/ast.js';
+import {
+  callsTo,
+  insideTemplate,
+  topLevelFunctions,
+} from '../../../src/codemod/ast.js';
 import type { Part } from '../../../src/codemod/define.js';
 import type { PartResult } from '../../../src/codemod/parts.js';
 import {
