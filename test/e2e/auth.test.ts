@@ -25,7 +25,7 @@ beforeAll(async () => {
   [issuer, codex, copy] = await Promise.all([
     startFakeIssuer(),
     startFakeResponsesServer(),
-    createSampleCopy('base', { install: true }),
+    createSampleCopy('base', { install: true, memoTsc: true }),
   ]);
 });
 

@@ -94,7 +94,7 @@ function outputFor(request: RecordedRequest, callId: string): string {
 beforeAll(async () => {
   [copy, pristine, codex, issuer] = await Promise.all([
     // A user's checkout is built and running before the skill comes (remove keeps that build).
-    createSampleCopy('base', { build: true, git: true }),
+    createSampleCopy('base', { build: true, git: true, memoTsc: true }),
     createSampleCopy('base', { build: true }),
     startFakeResponsesServer(),
     startFakeIssuer(),

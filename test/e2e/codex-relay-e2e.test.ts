@@ -72,7 +72,7 @@ describe.each(['credential-proxy', 'onecli'])(
     beforeAll(async () => {
       [copy, codex, issuer] = await Promise.all([
         // A user's checkout is built and running before the skill comes.
-        createSampleCopy(variant, { build: true, git: true }),
+        createSampleCopy(variant, { build: true, git: true, memoTsc: true }),
         startFakeResponsesServer(),
         startFakeIssuer(),
       ]);

@@ -47,7 +47,11 @@ const NOTHING_CHANGED = { added: [], removed: [], changed: [] };
 
 /** A git-committed, installed copy: what a user's checkout looks like. */
 async function checkout(): Promise<string> {
-  const copy = await createSampleCopy('base', { install: true, git: true });
+  const copy = await createSampleCopy('base', {
+    install: true,
+    git: true,
+    memoTsc: true,
+  });
   copies.push(copy);
   return copy.dir;
 }

@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 async function checkout(): Promise<string> {
-  const copy = await createSampleCopy('base', { install: true, git: true });
+  const copy = await createSampleCopy('base', {
+    install: true,
+    git: true,
+    memoTsc: true,
+  });
   copies.push(copy);
   return copy.dir;
 }

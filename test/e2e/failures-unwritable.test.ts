@@ -67,7 +67,11 @@ function setImmutable(file: string, on: boolean): void {
 }
 
 async function checkout(): Promise<string> {
-  const copy = await createSampleCopy('base', { install: true, git: true });
+  const copy = await createSampleCopy('base', {
+    install: true,
+    git: true,
+    memoTsc: true,
+  });
   copies.push(copy);
   return copy.dir;
 }

@@ -17,8 +17,17 @@ afterAll(async () => {
   await Promise.all(copies.map((copy) => copy.cleanup()));
 });
 
-async function copyOf(variant = 'base', install = false): Promise<string> {
-  const copy = await createSampleCopy(variant, { install });
+/**
+ * A copy of a sample. With `memoTsc` its builds are memoised
+ * (test/helpers/tsc-memo.cjs): for tests whose build fails on inputs of their
+ * own, which still compile, and not on how a build process runs or stops.
+ */
+async function copyOf(
+  variant = 'base',
+  install = false,
+  memoTsc = false,
+): Promise<string> {
+  const copy = await createSampleCopy(variant, { install, memoTsc });
   copies.push(copy);
   return copy.dir;
 }
@@ -43,7 +52,7 @@ async function fullSnapshot(dir: string) {
 
 describe('a failing build rolls everything back', () => {
   it('restores every file, dist/ included, when the target has a type error', async () => {
-    const target = await copyOf('base', true);
+    const target = await copyOf('base', true, true);
     fs.appendFileSync(
       path.join(target, 'src/state.ts'),
       '\nexport const broken: number = "text";\n',
@@ -91,7 +100,7 @@ describe('a failing build rolls everything back', () => {
 
   it('deletes the stray .js files a failed tsc emits next to the plugin sources (TS6059)', async () => {
     // The literal recipe: "plugins" added to the root tsconfig include.
-    const target = await copyOf('base', true);
+    const target = await copyOf('base', true, true);
     const tsconfigFile = path.join(target, 'tsconfig.json');
     fs.writeFileSync(
       tsconfigFile,
@@ -153,7 +162,7 @@ describe('a failing build rolls everything back', () => {
 
 describe('the rollback count', () => {
   it('is the files really restored and deleted: the planned ones, not what tsc emitted', async () => {
-    const target = await copyOf('base', true);
+    const target = await copyOf('base', true, true);
     // The skill's package counts as installed, so the build runs without npm.
     const fakePackage = path.join(target, 'node_modules/codex-oauth');
     fs.mkdirSync(fakePackage, { recursive: true });
@@ -298,7 +307,7 @@ describe('the install and the builds, run at the same time', () => {
   });
 
   it('when npm changes more than the skill package, the builds run again on what it installed', async () => {
-    const target = await copyOf('base', true);
+    const target = await copyOf('base', true, true);
     // node_modules out of step with the lock file: npm puts prettier back.
     fs.rmSync(path.join(target, 'node_modules/prettier'), { recursive: true });
 

@@ -40,6 +40,7 @@ async function copyOf(
 ): Promise<string> {
   const copy: SampleCopy = await createSampleCopy('base', {
     install: false,
+    memoTsc: true,
     ...options,
   });
   cleanups.push(copy.cleanup);

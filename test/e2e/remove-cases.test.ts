@@ -184,7 +184,11 @@ describe('an interrupted run', () => {
 
 /** A git-committed, installed copy: what a user's checkout looks like. */
 async function checkout(): Promise<string> {
-  const copy = await createSampleCopy('base', { install: true, git: true });
+  const copy = await createSampleCopy('base', {
+    install: true,
+    git: true,
+    memoTsc: true,
+  });
   copies.push(copy);
   return copy.dir;
 }

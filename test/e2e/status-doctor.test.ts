@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 async function copyOf(install = false): Promise<string> {
-  const copy = await createSampleCopy('base', { install });
+  const copy = await createSampleCopy('base', { install, memoTsc: true });
   copies.push(copy);
   return copy.dir;
 }

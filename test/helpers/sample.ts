@@ -348,6 +348,35 @@ async function addBuild(dir: string, cacheDir: string): Promise<void> {
   });
 }
 
+const TSC_MEMO = path.join(TEST_DIR, 'helpers', 'tsc-memo.cjs');
+const TSC_MEMO_DIR = path.join(TEST_DIR, '.cache', 'tsc-memo');
+
+/**
+ * The copy's `tsc` (what `npm run build` and the skill's builds run) becomes
+ * ./tsc-memo.cjs: a build whose every input is as in an earlier one, here or
+ * in another copy, writes what that build wrote without compiling again.
+ */
+export async function useMemoTsc(
+  dir: string,
+  memoDir = TSC_MEMO_DIR,
+): Promise<void> {
+  const bin = path.join(dir, 'node_modules', '.bin', 'tsc');
+  const compiler = path.join(
+    dir,
+    'node_modules',
+    'typescript',
+    'lib',
+    'tsc.js',
+  );
+  const args = [dir, memoDir, compiler].map((arg) => JSON.stringify(arg));
+  await fsp.rm(bin, { force: true });
+  await fsp.writeFile(
+    bin,
+    `#!/usr/bin/env node\nrequire(${JSON.stringify(TSC_MEMO)}).main(${args.join(', ')});\n`,
+    { mode: 0o755 },
+  );
+}
+
 /**
  * A fresh temporary checkout of a sample variant. With `install` (default) it has a
  * working node_modules; with `build` also the dist/ of `npm run build` (as a user's
@@ -356,9 +385,19 @@ async function addBuild(dir: string, cacheDir: string): Promise<void> {
  */
 export async function createSampleCopy(
   variant = 'base',
-  options: { install?: boolean; build?: boolean; git?: boolean } = {},
+  options: {
+    install?: boolean;
+    build?: boolean;
+    git?: boolean;
+    memoTsc?: boolean;
+  } = {},
 ): Promise<SampleCopy> {
-  const { install = true, build = false, git = false } = options;
+  const {
+    install = true,
+    build = false,
+    git = false,
+    memoTsc = false,
+  } = options;
   if (build && !install) {
     throw new Error('createSampleCopy: a build needs the install.');
   }
@@ -369,6 +408,7 @@ export async function createSampleCopy(
   try {
     await materialiseSample(variant, dir);
     if (cacheDir) await linkNodeModules(cacheDir, dir);
+    if (memoTsc && cacheDir) await useMemoTsc(dir);
     if (build && cacheDir) await addBuild(dir, cacheDir);
     if (git) await initGit(dir, variant);
   } catch (error) {

@@ -1,0 +1,139 @@
+/**
+ * The memoised tsc that end-to-end tests without a build of their own to test
+ * use (test/helpers/tsc-memo.cjs): a build replayed from a record must be the
+ * build tsc would make, and anything tsc would see differently must compile.
+ * A small project inside sample copies (their real node_modules and
+ * TypeScript), with a memo folder of this file's own.
+ */
+import { execa } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  createSampleCopy,
+  sampleEnv,
+  useMemoTsc,
+  type SampleCopy,
+} from './helpers/sample.js';
+
+const copies: SampleCopy[] = [];
+let memoDir: string;
+let log: string;
+
+beforeAll(() => {
+  memoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-memo-'));
+  log = path.join(memoDir, 'log');
+});
+afterAll(async () => {
+  await Promise.all(copies.map((copy) => copy.cleanup()));
+  fs.rmSync(memoDir, { recursive: true, force: true });
+});
+
+const PROJECT = {
+  'tsconfig.small.json': JSON.stringify({
+    compilerOptions: {
+      outDir: 'out',
+      rootDir: 'small',
+      target: 'ES2022',
+      module: 'NodeNext',
+      lib: ['ES2022'],
+      types: [],
+      strict: true,
+      declaration: true,
+      sourceMap: true,
+    },
+    include: ['small/**/*'],
+  }),
+  'small/greet.ts':
+    'export const greet = (name: string): string => `hi ${name}`;\n',
+  'small/main.ts':
+    "import { greet } from './greet.js';\nexport const line = greet('you');\n",
+};
+
+async function project(files: Record<string, string> = {}): Promise<string> {
+  const copy = await createSampleCopy('base');
+  copies.push(copy);
+  await useMemoTsc(copy.dir, memoDir);
+  for (const [file, text] of Object.entries({ ...PROJECT, ...files })) {
+    fs.mkdirSync(path.dirname(path.join(copy.dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(copy.dir, file), text);
+  }
+  return copy.dir;
+}
+
+async function tsc(dir: string) {
+  fs.rmSync(log, { force: true });
+  const run = await execa(
+    path.join(dir, 'node_modules', '.bin', 'tsc'),
+    ['-p', 'tsconfig.small.json'],
+    {
+      cwd: dir,
+      env: { ...sampleEnv(), TSC_MEMO_LOG: log },
+      extendEnv: false,
+      reject: false,
+    },
+  );
+  const how = fs.readFileSync(log, 'utf8').trim().split(' ')[0];
+  return { how, exitCode: run.exitCode, stdout: run.stdout };
+}
+
+/** Every file under `out/`, by path. */
+function output(dir: string): Record<string, string> {
+  const out = path.join(dir, 'out');
+  if (!fs.existsSync(out)) return {};
+  return Object.fromEntries(
+    fs
+      .readdirSync(out, { recursive: true, encoding: 'utf8' })
+      .filter((file) => fs.statSync(path.join(out, file)).isFile())
+      .sort()
+      .map((file) => [file, fs.readFileSync(path.join(out, file), 'utf8')]),
+  );
+}
+
+describe('the memoised tsc of sample copies', () => {
+  it('replays the same build in another copy: the same files, output and exit code', async () => {
+    const first = await project();
+    const compiled = await tsc(first);
+    expect(compiled).toEqual({ how: 'compiled', exitCode: 0, stdout: '' });
+    expect(Object.keys(output(first))).toEqual([
+      'greet.d.ts',
+      'greet.js',
+      'greet.js.map',
+      'main.d.ts',
+      'main.js',
+      'main.js.map',
+    ]);
+
+    const second = await project();
+    expect(await tsc(second)).toEqual({ ...compiled, how: 'replayed' });
+    expect(output(second)).toEqual(output(first));
+  });
+
+  it('compiles again when a source changes, or a file appears where tsc looks', async () => {
+    const changed = await project({
+      'small/greet.ts':
+        'export const greet = (name: string): string => `hello ${name}`;\n',
+    });
+    expect((await tsc(changed)).how).toBe('compiled');
+    expect(output(changed)['greet.js']).toContain('hello');
+
+    const added = await project({
+      'small/extra.ts': 'export const extra = 1;\n',
+    });
+    expect((await tsc(added)).how).toBe('compiled');
+    expect(output(added)['extra.js']).toContain('extra = 1');
+  });
+
+  it('replays a failing build with its diagnostics and exit code', async () => {
+    const broken = { 'small/main.ts': "export const n: number = 'one';\n" };
+    const first = await tsc(await project(broken));
+    expect(first.how).toBe('compiled');
+    expect(first.exitCode).not.toBe(0);
+    expect(first.stdout).toMatch(/small\/main\.ts\(1,14\): error TS2322/);
+
+    const again = await tsc(await project(broken));
+    expect(again).toEqual({ ...first, how: 'replayed' });
+  });
+});
