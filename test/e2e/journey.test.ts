@@ -4,7 +4,9 @@
  * the sign-in tokens, and their undoing by remove-skill.
  *
  * Most runs touch files only (no npm, tsc, sign-in). The last test is the whole
- * journey for real: install, build, restart, remove, and a clean `git status`.
+ * journey for real: install, build, restart, remove, and a clean `git status`
+ * (the build's tsc memoised, test/helpers/tsc-memo.cjs: apply-remove builds
+ * for real).
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -586,7 +588,7 @@ describe('restarting the service', () => {
   });
 });
 
-describe('the whole journey on a git checkout, installed and built for real', () => {
+describe('the whole journey on a git checkout, installed for real and built', () => {
   it('apply --provider codex, then remove: .env, package.json and the lock byte for byte, git status clean', async () => {
     const target = await copyOf({ install: true, git: true });
     write(target, '.env', CRLF_ENV);

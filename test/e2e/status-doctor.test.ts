@@ -1,6 +1,7 @@
 /**
  * skill-status and skill-doctor on real targets: a fresh sample, one applied
- * for real (installed, built, signed in with a made-up token file), and that
+ * for real (installed, built with the memoised tsc of test/helpers/tsc-memo.cjs,
+ * signed in with a made-up token file), and that
  * one broken in each way the doctor knows, one at a time.
  *
  * What "healthy" means here: applied, installed, built and signed in. Then every
