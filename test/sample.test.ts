@@ -108,7 +108,8 @@ describe.each(listVariants())('variant %s', (variant) => {
   let copy: SampleCopy;
 
   beforeAll(async () => {
-    copy = await createSampleCopy(variant);
+    // Its build is real, and recorded for the tests that replay builds (tsc-memo.cjs).
+    copy = await createSampleCopy(variant, { memoTsc: 'record' });
   });
   afterAll(() => copy?.cleanup());
 

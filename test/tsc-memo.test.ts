@@ -16,6 +16,7 @@ import {
   sampleEnv,
   useMemoTsc,
   type SampleCopy,
+  type TscMemoMode,
 } from './helpers/sample.js';
 
 const copies: SampleCopy[] = [];
@@ -52,10 +53,13 @@ const PROJECT = {
     "import { greet } from './greet.js';\nexport const line = greet('you');\n",
 };
 
-async function project(files: Record<string, string> = {}): Promise<string> {
+async function project(
+  files: Record<string, string> = {},
+  mode: TscMemoMode = 'replay',
+): Promise<string> {
   const copy = await createSampleCopy('base');
   copies.push(copy);
-  await useMemoTsc(copy.dir, memoDir);
+  await useMemoTsc(copy.dir, { memoDir, mode });
   for (const [file, text] of Object.entries({ ...PROJECT, ...files })) {
     fs.mkdirSync(path.dirname(path.join(copy.dir, file)), { recursive: true });
     fs.writeFileSync(path.join(copy.dir, file), text);
@@ -124,6 +128,18 @@ describe('the memoised tsc of sample copies', () => {
     });
     expect((await tsc(added)).how).toBe('compiled');
     expect(output(added)['extra.js']).toContain('extra = 1');
+  });
+
+  it("in 'record' mode always compiles, and records for a copy that already has the output folder", async () => {
+    const files = { 'small/main.ts': 'export const recorded = true;\n' };
+    const recording = await project(files, 'record');
+    expect((await tsc(recording)).how).toBe('compiled');
+    expect((await tsc(recording)).how).toBe('compiled');
+
+    const withOutput = await project(files);
+    fs.mkdirSync(path.join(withOutput, 'out'));
+    expect((await tsc(withOutput)).how).toBe('replayed');
+    expect(output(withOutput)).toEqual(output(recording));
   });
 
   it('replays a failing build with its diagnostics and exit code', async () => {

@@ -10,6 +10,7 @@ import {
   listVariants,
   sampleEnv,
   treeSnapshot,
+  useMemoTsc,
   type SampleCopy,
 } from '../helpers/sample.js';
 
@@ -38,7 +39,11 @@ describe.concurrent.each(listVariants().filter((variant) => variant !== 'v2'))(
     it('installs for real, keeps the target green, is idempotent and removes to the original bytes', async ({
       expect,
     }) => {
-      const copy = await createSampleCopy(variant, { git: true });
+      // Builds for real (and records them for the tests that replay builds).
+      const copy = await createSampleCopy(variant, {
+        git: true,
+        memoTsc: 'record',
+      });
       copies.push(copy);
       const target = copy.dir;
       const before = await treeSnapshot(target);
@@ -100,6 +105,9 @@ describe.concurrent.each(listVariants().filter((variant) => variant !== 'v2'))(
         changed: [],
       });
 
+      // Remove's build of the original sources is the sample's own build,
+      // which sample.test.ts compiles for real: replayed here.
+      await useMemoTsc(target);
       const remove = await runCli('remove-skill', [
         'add-codex-provider',
         '--target',

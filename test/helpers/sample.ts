@@ -354,12 +354,15 @@ const TSC_MEMO_DIR = path.join(TEST_DIR, '.cache', 'tsc-memo');
 /**
  * The copy's `tsc` (what `npm run build` and the skill's builds run) becomes
  * ./tsc-memo.cjs: a build whose every input is as in an earlier one, here or
- * in another copy, writes what that build wrote without compiling again.
+ * in another copy, writes what that build wrote without compiling again. In
+ * 'record' mode every build compiles (for tests of the build itself) and is
+ * recorded for the copies that replay.
  */
 export async function useMemoTsc(
   dir: string,
-  memoDir = TSC_MEMO_DIR,
+  options: { mode?: TscMemoMode; memoDir?: string } = {},
 ): Promise<void> {
+  const { mode = 'replay', memoDir = TSC_MEMO_DIR } = options;
   const bin = path.join(dir, 'node_modules', '.bin', 'tsc');
   const compiler = path.join(
     dir,
@@ -368,7 +371,7 @@ export async function useMemoTsc(
     'lib',
     'tsc.js',
   );
-  const args = [dir, memoDir, compiler].map((arg) => JSON.stringify(arg));
+  const args = [dir, memoDir, compiler, mode].map((arg) => JSON.stringify(arg));
   await fsp.rm(bin, { force: true });
   await fsp.writeFile(
     bin,
@@ -376,6 +379,8 @@ export async function useMemoTsc(
     { mode: 0o755 },
   );
 }
+
+export type TscMemoMode = 'replay' | 'record';
 
 /**
  * A fresh temporary checkout of a sample variant. With `install` (default) it has a
@@ -389,7 +394,8 @@ export async function createSampleCopy(
     install?: boolean;
     build?: boolean;
     git?: boolean;
-    memoTsc?: boolean;
+    /** true or 'replay': builds replayed where they can be; 'record': compiled, and recorded. */
+    memoTsc?: boolean | TscMemoMode;
   } = {},
 ): Promise<SampleCopy> {
   const {
@@ -408,7 +414,9 @@ export async function createSampleCopy(
   try {
     await materialiseSample(variant, dir);
     if (cacheDir) await linkNodeModules(cacheDir, dir);
-    if (memoTsc && cacheDir) await useMemoTsc(dir);
+    if (memoTsc && cacheDir) {
+      await useMemoTsc(dir, { mode: memoTsc === true ? 'replay' : memoTsc });
+    }
     if (build && cacheDir) await addBuild(dir, cacheDir);
     if (git) await initGit(dir, variant);
   } catch (error) {

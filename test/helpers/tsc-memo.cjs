@@ -10,7 +10,8 @@
  *
  * Paths inside the copy are recorded relative to it, so one copy's build serves
  * another. Stats and listings made once tsc started writing are left out: they
- * are tsc making its output folders, which exist in one copy and not another.
+ * are tsc making its output folders, which exist in one copy and not another;
+ * so are those folders themselves (see `listing`).
  *
  * Plain CommonJS on purpose: it is the `tsc` binary of a copy, started once per
  * build, and must not need a transform.
@@ -22,9 +23,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 /** Bumped when what a record holds changes: old records are then never used. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Records kept per command; the oldest go first. */
-const KEEP = 12;
+const KEEP = 64;
 
 const sha1 = (data) => crypto.createHash('sha1').update(data).digest('hex');
 
@@ -59,16 +60,50 @@ function statKind(file) {
   }
 }
 
-function listing(dir) {
+/**
+ * A folder's entries as recorded. Dot-entries (.git, the tool's .nanoclaw)
+ * are left out: tsc's wildcards never match them. So are the build's own
+ * output folders (`ignored`): tsc leaves its outDir out of what it compiles.
+ */
+function listing(dir, relativeDir, ignored) {
+  return shown(entriesOf(dir), relativeDir, ignored);
+}
+
+/** A folder's entries as `name:kind`, or undefined when it cannot be read. */
+function entriesOf(dir) {
   try {
     return fs
       .readdirSync(dir, { withFileTypes: true })
-      .map((entry) => `${entry.name}:${kindOf(entry)}`)
-      .sort()
-      .join('/');
+      .map((entry) => `${entry.name}:${kindOf(entry)}`);
   } catch {
-    return '-';
+    return undefined;
   }
+}
+
+function shown(entries, relativeDir, ignored) {
+  if (!entries) return '-';
+  return entries
+    .filter((entry) => !entry.startsWith('.'))
+    .filter(
+      (entry) =>
+        !ignored.has(
+          childOf(relativeDir, entry.slice(0, entry.lastIndexOf(':'))),
+        ),
+    )
+    .sort()
+    .join('/');
+}
+
+const childOf = (dir, name) => (dir === '.' ? `./${name}` : `${dir}/${name}`);
+
+/** The folders above a recorded path inside the copy: `./a/b/c` gives `./a/b`, `./a`. */
+function ancestors(file) {
+  const found = [];
+  for (let dir = path.posix.dirname(file); dir.startsWith('./');) {
+    found.push(dir);
+    dir = path.posix.dirname(dir);
+  }
+  return found;
 }
 
 function realpathOf(file, relative) {
@@ -92,8 +127,9 @@ function stillHolds(record, absolute, relative) {
   for (const [p, kind] of record.stats) {
     if (statKind(absolute(p)) !== kind) return false;
   }
+  const ignored = new Set(record.outputFolders);
   for (const [p, entries] of record.listings) {
-    if (listing(absolute(p)) !== entries) return false;
+    if (listing(absolute(p), p, ignored) !== entries) return false;
   }
   for (const [p, real] of record.realpaths) {
     if (realpathOf(absolute(p), relative) !== real) return false;
@@ -163,7 +199,7 @@ function recordInto(record, relative) {
   };
   fs.readdirSync = function readdirSync(p, options) {
     const result = original.readdirSync.call(fs, p, options);
-    if (!writing) listings.set(relative(p), listing(p));
+    if (!writing) listings.set(relative(p), entriesOf(p));
     return result;
   };
   fs.readFileSync = function readFileSync(p, options) {
@@ -234,9 +270,19 @@ function recordInto(record, relative) {
       writeFileSync: original.writeFileSync,
     });
     fs.realpathSync.native = original.realpathNative;
+    // Whether a copy had dist/ already does not change its build: tsc only
+    // asks before its first write there.
+    const outputFolders = [
+      ...new Set([...writes.keys()].flatMap((file) => ancestors(file))),
+    ];
+    const ignored = new Set(outputFolders);
     Object.assign(record, {
-      stats: [...stats],
-      listings: [...listings],
+      outputFolders,
+      stats: [...stats].filter(([p]) => !ignored.has(p)),
+      listings: [...listings].map(([p, entries]) => [
+        p,
+        shown(entries, p, ignored),
+      ]),
       realpaths: [...realpaths],
       reads: [...reads],
       writes: [...writes],
@@ -280,9 +326,10 @@ function prune(dir, records) {
 
 /**
  * The copy's tsc: `root` is the copy, `memoDir` where records live, `tscFile`
- * the real compiler (typescript/lib/tsc.js of the copy).
+ * the real compiler (typescript/lib/tsc.js of the copy). `mode` 'record'
+ * always compiles (a test of the build itself) and records for the others.
  */
-function main(root, memoDir, tscFile) {
+function main(root, memoDir, tscFile, mode = 'replay') {
   const relative = relativeTo(root);
   const absolute = absoluteFrom(root);
   const args = process.argv.slice(2);
@@ -302,7 +349,7 @@ function main(root, memoDir, tscFile) {
   const dir = path.join(memoDir, sha1(command));
 
   const records = readRecords(dir);
-  for (const { record } of records) {
+  for (const { record } of mode === 'record' ? [] : records) {
     if (stillHolds(record, absolute, relative)) {
       note('replayed');
       return replay(record, absolute);
