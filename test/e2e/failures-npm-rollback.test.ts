@@ -2,7 +2,10 @@
  * What npm changes is part of a rollback: a remove that fails (or is killed)
  * after it took codex-oauth out of node_modules must leave it installed, and
  * "already applied" must mean the package is really there and built. One
- * target goes through every case in turn, with real installs and builds.
+ * target goes through every case in turn, with real installs. Its tsc is the
+ * memoised one (test/helpers/tsc-memo.cjs): a build that fails here fails on
+ * sources of its own, which compile, and the build a kill interrupts is the
+ * prebuild script's.
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -23,7 +26,11 @@ import {
 let copy: SampleCopy;
 let target: string;
 beforeAll(async () => {
-  copy = await createSampleCopy('base', { install: true, git: true });
+  copy = await createSampleCopy('base', {
+    install: true,
+    git: true,
+    memoTsc: true,
+  });
   target = copy.dir;
 });
 afterAll(async () => {
