@@ -67,18 +67,14 @@ async function project(
   return copy.dir;
 }
 
-async function tsc(dir: string) {
+async function tsc(dir: string, args = ['-p', 'tsconfig.small.json']) {
   fs.rmSync(log, { force: true });
-  const run = await execa(
-    path.join(dir, 'node_modules', '.bin', 'tsc'),
-    ['-p', 'tsconfig.small.json'],
-    {
-      cwd: dir,
-      env: { ...sampleEnv(), TSC_MEMO_LOG: log },
-      extendEnv: false,
-      reject: false,
-    },
-  );
+  const run = await execa(path.join(dir, 'node_modules', '.bin', 'tsc'), args, {
+    cwd: dir,
+    env: { ...sampleEnv(), TSC_MEMO_LOG: log },
+    extendEnv: false,
+    reject: false,
+  });
   const how = fs.readFileSync(log, 'utf8').trim().split(' ')[0];
   return { how, exitCode: run.exitCode, stdout: run.stdout };
 }
@@ -140,6 +136,21 @@ describe('the memoised tsc of sample copies', () => {
     fs.mkdirSync(path.join(withOutput, 'out'));
     expect((await tsc(withOutput)).how).toBe('replayed');
     expect(output(withOutput)).toEqual(output(recording));
+  });
+
+  it("in 'own' mode compiles the checkout's own build (tsc on tsconfig.json at its root) and replays the rest", async () => {
+    const files = {
+      'tsconfig.json': PROJECT['tsconfig.small.json'],
+      'small/main.ts': 'export const own = true;\n',
+    };
+    await tsc(await project(files)); // recorded, both ways
+    await tsc(await project(files), []);
+
+    const own = await project(files, 'own');
+    expect((await tsc(own)).how).toBe('replayed');
+    expect((await tsc(own, [])).how).toBe('compiled');
+    expect((await tsc(own, ['-p', 'tsconfig.json'])).how).toBe('compiled');
+    expect(output(own)['main.js']).toContain('own = true');
   });
 
   it('replays a failing build with its diagnostics and exit code', async () => {

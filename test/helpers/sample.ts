@@ -356,7 +356,8 @@ const TSC_MEMO_DIR = path.join(TEST_DIR, '.cache', 'tsc-memo');
  * ./tsc-memo.cjs: a build whose every input is as in an earlier one, here or
  * in another copy, writes what that build wrote without compiling again. In
  * 'record' mode every build compiles (for tests of the build itself) and is
- * recorded for the copies that replay.
+ * recorded for the copies that replay; in 'own' mode only the checkout's own
+ * build does.
  */
 export async function useMemoTsc(
   dir: string,
@@ -380,7 +381,8 @@ export async function useMemoTsc(
   );
 }
 
-export type TscMemoMode = 'replay' | 'record';
+/** See mustCompile in ./tsc-memo.cjs. */
+export type TscMemoMode = 'replay' | 'record' | 'own';
 
 /**
  * A fresh temporary checkout of a sample variant. With `install` (default) it has a
@@ -394,7 +396,7 @@ export async function createSampleCopy(
     install?: boolean;
     build?: boolean;
     git?: boolean;
-    /** true or 'replay': builds replayed where they can be; 'record': compiled, and recorded. */
+    /** true or 'replay': builds replayed where they can be; 'record': compiled, and recorded; 'own': see useMemoTsc. */
     memoTsc?: boolean | TscMemoMode;
   } = {},
 ): Promise<SampleCopy> {

@@ -313,21 +313,37 @@ function save(dir, record) {
 
 function prune(dir, records) {
   if (records.length < KEEP) return;
-  const byAge = records
-    .map(({ name }) => ({
-      name,
-      mtime: fs.statSync(path.join(dir, name)).mtimeMs,
-    }))
-    .sort((a, b) => a.mtime - b.mtime);
-  for (const { name } of byAge.slice(0, records.length - KEEP + 1)) {
+  const ages = records.flatMap(({ name }) => {
+    try {
+      return [{ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs }];
+    } catch {
+      return []; // Pruned by another run meanwhile.
+    }
+  });
+  ages.sort((a, b) => a.mtime - b.mtime);
+  for (const { name } of ages.slice(0, ages.length - KEEP + 1)) {
     fs.rmSync(path.join(dir, name), { force: true });
   }
 }
 
 /**
+ * Whether this run must compile: always in 'record' mode (a test of the build
+ * itself); in 'own' mode for the checkout's own build only (tsc at its root on
+ * tsconfig.json), while other projects (a skill's package, its plugins) replay.
+ */
+function mustCompile(mode, cwd, args) {
+  if (mode === 'record') return true;
+  if (mode !== 'own' || cwd !== '.') return false;
+  const project = args.findIndex((arg) => arg === '-p' || arg === '--project');
+  return (
+    project === -1 || /^(\.\/)?tsconfig\.json$/.test(args[project + 1] ?? '')
+  );
+}
+
+/**
  * The copy's tsc: `root` is the copy, `memoDir` where records live, `tscFile`
- * the real compiler (typescript/lib/tsc.js of the copy). `mode` 'record'
- * always compiles (a test of the build itself) and records for the others.
+ * the real compiler (typescript/lib/tsc.js of the copy), `mode` 'replay',
+ * 'record' or 'own' (see mustCompile). What compiles is recorded.
  */
 function main(root, memoDir, tscFile, mode = 'replay') {
   const relative = relativeTo(root);
@@ -349,7 +365,8 @@ function main(root, memoDir, tscFile, mode = 'replay') {
   const dir = path.join(memoDir, sha1(command));
 
   const records = readRecords(dir);
-  for (const { record } of mode === 'record' ? [] : records) {
+  const compile = mustCompile(mode, relative(process.cwd()), args);
+  for (const { record } of compile ? [] : records) {
     if (stillHolds(record, absolute, relative)) {
       note('replayed');
       return replay(record, absolute);
@@ -361,6 +378,9 @@ function main(root, memoDir, tscFile, mode = 'replay') {
   const finish = recordInto(record, relative);
   process.on('exit', (code) => {
     finish();
+    // tsc's own answers: built, or diagnostics with or without output. Any
+    // other code is a crash, whose stack trace is not recorded: not replayed.
+    if (![0, 1, 2].includes(code)) return;
     record.exitCode = code;
     prune(dir, records);
     save(dir, record);
