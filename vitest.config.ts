@@ -49,8 +49,9 @@ export default defineConfig({
     exclude: ['test/fixtures/**', 'node_modules/**', '.demo/**'],
     globalSetup: ['test/global-setup.ts'],
     // Many files spend much of their time waiting on child processes, servers and
-    // timers; a third worker fills those gaps on two cores.
-    maxWorkers: 3,
+    // timers; two more workers fill those gaps on two cores (4 measured ~3% faster
+    // than 3 on the idle 2-core VM).
+    maxWorkers: 4,
     // describe.concurrent in a file: two at a time, each one a full apply or more.
     maxConcurrency: 2,
     sequence: { sequencer: LongestFirst },
