@@ -14,10 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSampleCopy,
   sampleEnv,
-  useMemoTsc,
   type SampleCopy,
-  type TscMemoMode,
 } from './helpers/sample.js';
+import { useMemoTsc, type TscMemoMode } from './helpers/tsc-memo.js';
 
 const copies: SampleCopy[] = [];
 let memoDir: string;

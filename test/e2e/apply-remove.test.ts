@@ -10,9 +10,9 @@ import {
   listVariants,
   sampleEnv,
   treeSnapshot,
-  useMemoTsc,
   type SampleCopy,
 } from '../helpers/sample.js';
+import { useMemoTsc } from '../helpers/tsc-memo.js';
 
 const copies: SampleCopy[] = [];
 afterAll(async () => {

@@ -17,6 +17,7 @@ import fs from 'fs-extra';
 import lockfile from 'proper-lockfile';
 
 import { buildKey, cachedBuild } from './build-cache.js';
+import { useMemoTsc, type TscMemoMode } from './tsc-memo.js';
 
 const TEST_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -354,42 +355,6 @@ async function addBuild(dir: string, cacheDir: string): Promise<void> {
     });
   });
 }
-
-const TSC_MEMO = path.join(TEST_DIR, 'helpers', 'tsc-memo.cjs');
-const TSC_MEMO_DIR = path.join(TEST_DIR, '.cache', 'tsc-memo');
-
-/**
- * The copy's `tsc` (what `npm run build` and the skill's builds run) becomes
- * ./tsc-memo.cjs: a build whose every input is as in an earlier one, here or
- * in another copy, writes what that build wrote without compiling again. In
- * 'record' mode every build compiles (for tests of the build itself) and is
- * recorded for the copies that replay; in 'own' mode only the checkout's own
- * build does.
- */
-export async function useMemoTsc(
-  dir: string,
-  options: { mode?: TscMemoMode; memoDir?: string } = {},
-): Promise<void> {
-  const { mode = 'replay', memoDir = TSC_MEMO_DIR } = options;
-  const bin = path.join(dir, 'node_modules', '.bin', 'tsc');
-  const compiler = path.join(
-    dir,
-    'node_modules',
-    'typescript',
-    'lib',
-    'tsc.js',
-  );
-  const args = [dir, memoDir, compiler, mode].map((arg) => JSON.stringify(arg));
-  await fsp.rm(bin, { force: true });
-  await fsp.writeFile(
-    bin,
-    `#!/usr/bin/env node\nrequire(${JSON.stringify(TSC_MEMO)}).main(${args.join(', ')});\n`,
-    { mode: 0o755 },
-  );
-}
-
-/** See mustCompile in ./tsc-memo.cjs. */
-export type TscMemoMode = 'replay' | 'record' | 'own';
 
 /**
  * A fresh temporary checkout of a sample variant. With `install` (default) it has a
