@@ -11,7 +11,7 @@ import {
   SkillError,
 } from '../core/errors.js';
 import { helpOrVersionAsJson, usageMessage } from './cli-usage.js';
-import { listSkills } from '../engine/manifest.js';
+import { listSkills, loadManifest } from '../engine/manifest.js';
 import { toolVersion } from '../core/paths.js';
 import { removeSkill } from '../commands/remove.js';
 import { Reporter } from '../core/reporter.js';
@@ -22,6 +22,7 @@ import {
   hooksOf,
   skillNamed,
   skillOptionValues,
+  unknownSkillNamed,
 } from './skill-options.js';
 
 type Operation = 'apply' | 'remove';
@@ -126,6 +127,9 @@ function renderSuccess(result: RunResult, reporter: Reporter): void {
   for (const line of result.next) reporter.info(line);
 }
 
+const asksForHelp = (argv: string[]) =>
+  argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
+
 export async function runCli(
   operation: Operation,
   argv = hideBin(process.argv),
@@ -139,6 +143,14 @@ export async function runCli(
     hooks = await hooksOf(argv);
   } catch (thrown) {
     return fail(thrown, operation, skillNamed(argv), reporter, json);
+  }
+  const unknown = unknownSkillNamed(argv);
+  if (unknown !== undefined && !asksForHelp(argv)) {
+    try {
+      loadManifest(unknown); // Throws the unknown skill's usage error.
+    } catch (thrown) {
+      return fail(thrown, operation, unknown, reporter, json);
+    }
   }
 
   const parser = yargs(argv)

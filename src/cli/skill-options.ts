@@ -26,16 +26,31 @@ export const ENGINE_BOOLEANS = [
   'json',
 ];
 
-/** The skill the command line names: the first positional that is a known skill. */
-export function skillNamed(argv: string[]): string | undefined {
+/** The positionals of a loose reading: any option not the engine's takes the next word as its value. */
+function loosePositionals(argv: string[]): string[] {
   const loose = Parser(argv, {
     boolean: ENGINE_BOOLEANS,
     string: ['target'],
     alias: { yes: ['y'] },
   });
-  const positionals = loose._.map(String);
+  return loose._.map(String);
+}
+
+/** The skill the command line names: the first positional that is a known skill. */
+export function skillNamed(argv: string[]): string | undefined {
+  const positionals = loosePositionals(argv);
   const candidates = positionals.length ? positionals : argv;
   return candidates.find((arg) => locateSkill(arg) !== undefined);
+}
+
+/**
+ * The name in the skill's place when it is no known skill. Its options cannot
+ * be known then, so a strict reading would report them (`--provider`) instead
+ * of the misspelt name: this is what to report.
+ */
+export function unknownSkillNamed(argv: string[]): string | undefined {
+  if (skillNamed(argv) !== undefined) return undefined;
+  return loosePositionals(argv)[0];
 }
 
 const ENGINE_OPTIONS = new Set([

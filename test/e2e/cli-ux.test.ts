@@ -291,6 +291,30 @@ describe('in scripts', () => {
     },
   );
 
+  it('a misspelt skill with its options is reported as the unknown skill, not as unknown options', async () => {
+    const run = await runCli('apply-skill', [
+      'add-codex-provder',
+      '--provider',
+      'codex',
+    ]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("Unknown skill 'add-codex-provder'.");
+    expect(run.stderr).toContain(
+      'Available skills: add-codex-provider, add-healthcheck',
+    );
+    expect(run.stderr).not.toContain('Unknown argument');
+
+    const json = await runCli('remove-skill', [
+      'add-codex-provder',
+      '--purge-tokens',
+      '--json',
+    ]);
+    expect(json.exitCode).toBe(2);
+    expect(JSON.parse(json.stdout).error.message).toBe(
+      "Unknown skill 'add-codex-provder'.",
+    );
+  });
+
   it('--target naming a file says it is a file, once', async () => {
     const run = await runCli('skill-status', [
       '--target',
