@@ -65,14 +65,22 @@ export async function runDoctor(
         live: Boolean(options.live),
       })
     : [];
+  const edits = status.applied
+    ? check(
+        'Skill edits',
+        bad.length > 0
+          ? `${bad.length} edit(s) missing or drifted: ${bad.map((e) => `${e.codemod} in ${e.file}`).join(', ')}`
+          : undefined,
+        `apply-skill ${manifest.name} --target ${root}`,
+      )
+    : // Nothing of the skill is there to be wrong: say so rather than "passed".
+      {
+        check: 'Skill edits',
+        ok: true,
+        detail: `${manifest.name} is not applied here (apply-skill ${manifest.name} --target ${root} applies it)`,
+      };
   return [
-    check(
-      'Skill edits',
-      status.applied && bad.length > 0
-        ? `${bad.length} edit(s) missing or drifted: ${bad.map((e) => `${e.codemod} in ${e.file}`).join(', ')}`
-        : undefined,
-      `apply-skill ${manifest.name} --target ${root}`,
-    ),
+    edits,
     ...skillChecks.filter((item) => !item.afterBuild).map(finding),
     ...(status.applied ? buildChecks(root, manifest) : []),
     ...skillChecks.filter((item) => item.afterBuild).map(finding),

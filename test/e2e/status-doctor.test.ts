@@ -367,10 +367,18 @@ describe('skill-doctor', () => {
     expect(text).toContain('All checks passed.');
   });
 
-  it('on a fresh sample: nothing to complain about', async () => {
-    const { exitCode, failed } = await doctor(await copyOf());
+  it('on a fresh sample: nothing to complain about, and it says the skill is not applied', async () => {
+    const target = await copyOf();
+    const { exitCode, failed, result, text } = await doctor(target);
     expect(exitCode).toBe(0);
     expect(failed).toEqual([]);
+    const notApplied = `${SKILL} is not applied here (apply-skill ${SKILL} --target ${target} applies it)`;
+    expect(result.findings[0]).toEqual({
+      check: 'Skill edits',
+      ok: true,
+      detail: notApplied,
+    });
+    expect(text).toContain(`✔ Skill edits: ${notApplied}\n`);
   });
 
   it('takes the skill name its usage line promises (skill-doctor [skill])', async () => {
