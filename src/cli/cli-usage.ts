@@ -4,6 +4,7 @@
  */
 import type { Argv } from 'yargs';
 
+import { EXIT_USAGE } from '../core/errors.js';
 import { listSkills } from '../engine/manifest.js';
 
 /** yargs' wording, turned into what to type. */
@@ -13,6 +14,29 @@ export function usageMessage(message: string, bin: string): string {
     return `Name the skill: ${bin} <skill>${skills.length ? ` (available: ${skills.join(', ')})` : ''}.`;
   }
   return message;
+}
+
+/** `--target ''` (an empty variable in a script, say) is a usage error, not the current folder. */
+export function emptyTargetError(target: unknown): string | undefined {
+  return target === ''
+    ? '--target needs a folder: --target /path/to/nanoclaw'
+    : undefined;
+}
+
+/** A usage error: on stderr with where to find the usage, or one JSON document under --json. */
+export function reportUsageError(
+  bin: string,
+  message: string,
+  json: boolean,
+): number {
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({ ok: false, error: { message } }) + '\n',
+    );
+  } else {
+    process.stderr.write(`${bin}: ${message}\nRun ${bin} --help for usage.\n`);
+  }
+  return EXIT_USAGE;
 }
 
 /**

@@ -7,10 +7,14 @@ import {
   asSkillError,
   EXIT_FAILED,
   EXIT_OK,
-  EXIT_USAGE,
   SkillError,
 } from '../core/errors.js';
-import { helpOrVersionAsJson, usageMessage } from './cli-usage.js';
+import {
+  emptyTargetError,
+  helpOrVersionAsJson,
+  reportUsageError,
+  usageMessage,
+} from './cli-usage.js';
 import { listSkills, loadManifest } from '../engine/manifest.js';
 import { toolVersion } from '../core/paths.js';
 import { removeSkill } from '../commands/remove.js';
@@ -175,21 +179,8 @@ export async function runCli(
 
   if (json && (await helpOrVersionAsJson(parser, argv))) return EXIT_OK;
   const args = (await parser.parseAsync()) as Record<string, unknown>;
-  if (!usageError && args.target === '') {
-    usageError = '--target needs a folder: --target /path/to/nanoclaw';
-  }
-  if (usageError) {
-    if (json) {
-      process.stdout.write(
-        JSON.stringify({ ok: false, error: { message: usageError } }) + '\n',
-      );
-    } else {
-      process.stderr.write(
-        `${bin}: ${usageError}\nRun ${bin} --help for usage.\n`,
-      );
-    }
-    return EXIT_USAGE;
-  }
+  usageError ??= emptyTargetError(args.target);
+  if (usageError) return reportUsageError(bin, usageError, json);
   if (args.help || args.version) return EXIT_OK;
 
   const print = (text: string) => {

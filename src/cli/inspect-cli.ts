@@ -3,13 +3,13 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
 import { runDoctor } from '../commands/doctor.js';
-import { helpOrVersionAsJson, usageMessage } from './cli-usage.js';
 import {
-  asSkillError,
-  EXIT_FAILED,
-  EXIT_OK,
-  EXIT_USAGE,
-} from '../core/errors.js';
+  emptyTargetError,
+  helpOrVersionAsJson,
+  reportUsageError,
+  usageMessage,
+} from './cli-usage.js';
+import { asSkillError, EXIT_FAILED, EXIT_OK } from '../core/errors.js';
 import {
   inspectTarget,
   statusJson,
@@ -99,20 +99,9 @@ export async function runInspectCli(
   if (!usageError && args._.length > maxPositionals) {
     usageError = `Unexpected argument${args._.length - maxPositionals > 1 ? 's' : ''}: ${args._.slice(maxPositionals).join(' ')} (usage: ${bin} [skill] [--target DIR] [--json])`;
   }
-  if (!usageError && args.target === '') {
-    usageError = '--target needs a folder: --target /path/to/nanoclaw';
-  }
+  usageError ??= emptyTargetError(args.target);
   if (usageError) {
-    if (argv.includes('--json')) {
-      process.stdout.write(
-        JSON.stringify({ ok: false, error: { message: usageError } }) + '\n',
-      );
-    } else {
-      process.stderr.write(
-        `${bin}: ${usageError}\nRun ${bin} --help for usage.\n`,
-      );
-    }
-    return EXIT_USAGE;
+    return reportUsageError(bin, usageError, argv.includes('--json'));
   }
   if (args.help || args.version) return EXIT_OK;
   const json = Boolean(args.json);
