@@ -142,41 +142,49 @@ async function finishAndRecord(
   }
 }
 
-/** Files are in place, yet the install or build is not: redo those steps. */
-async function reinstall(
-  root: string,
-  manifest: SkillManifest,
-  hooks: SkillHooks,
-  state: SkillState | undefined,
-  plan: Plan,
-  options: ApplyOptions,
-  reporter: Reporter,
+interface ApplyRun {
+  root: string;
+  manifest: SkillManifest;
+  hooks: SkillHooks;
+  state: SkillState | undefined;
+  plan: Plan;
+  options: ApplyOptions;
+  reporter: Reporter;
+}
+
+/**
+ * What follows the files inside apply's transaction: install and build, the
+ * state record, the skill's steps.
+ */
+async function afterFilesWritten(
+  run: ApplyRun,
+  journal: Journal,
 ): Promise<void> {
+  const { root, manifest, hooks, state, plan, options, reporter } = run;
+  const outcome = await installAndValidate(
+    root,
+    manifest,
+    options,
+    reporter,
+    journal,
+  );
+  recordState(root, manifest, state, outcome, plan, journal);
+  const context = hookContext(root, manifest, options, reporter);
+  await runSkillSteps(hooks, 'apply', context, journal);
+}
+
+/** Files are in place, yet the install or build is not: redo those steps. */
+async function reinstall(run: ApplyRun): Promise<void> {
+  const { root, manifest, options, reporter } = run;
   assertWritable(root, [], options.skipInstall ? [] : ['package-lock.json']);
   await journaled(root, 'apply', manifest.name, reporter, async (journal) => {
     journal.snapshotFiles();
-    const outcome = await installAndValidate(
-      root,
-      manifest,
-      options,
-      reporter,
-      journal,
-    );
-    recordState(root, manifest, state, outcome, plan, journal);
-    const context = hookContext(root, manifest, options, reporter);
-    await runSkillSteps(hooks, 'apply', context, journal);
+    await afterFilesWritten(run, journal);
   });
 }
 
-async function applyPlan(
-  root: string,
-  manifest: SkillManifest,
-  hooks: SkillHooks,
-  state: SkillState | undefined,
-  plan: Plan,
-  options: ApplyOptions,
-  reporter: Reporter,
-): Promise<void> {
+async function applyPlan(run: ApplyRun): Promise<void> {
+  const { root, manifest, plan, options, reporter } = run;
   const summary = summarise(plan.changes);
   reporter.info(
     `${manifest.name}: ${summary.created.length} file(s) to create, ${summary.updated.length} to update in ${root}`,
@@ -201,16 +209,7 @@ async function applyPlan(
       () =>
         `${summary.created.length} created, ${summary.updated.length} updated`,
     );
-    const outcome = await installAndValidate(
-      root,
-      manifest,
-      options,
-      reporter,
-      journal,
-    );
-    recordState(root, manifest, state, outcome, plan, journal);
-    const context = hookContext(root, manifest, options, reporter);
-    await runSkillSteps(hooks, 'apply', context, journal);
+    await afterFilesWritten(run, journal);
   });
 }
 
@@ -255,8 +254,9 @@ export async function applySkill(
     const result = baseResult('apply', manifest, root, plan, false);
     for (const warning of plan.warnings) reporter.warn(warning);
 
+    const run = { root, manifest, hooks, state, plan, options, reporter };
     if (plan.changes.length > 0) {
-      await applyPlan(root, manifest, hooks, state, plan, options, reporter);
+      await applyPlan(run);
       result.status = 'applied';
     } else {
       const missing = missingInstallation(root, manifest, options);
@@ -264,7 +264,7 @@ export async function applySkill(
         reporter.warn(
           `${manifest.name}'s files are in place, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing; installing and building again.`,
         );
-        await reinstall(root, manifest, hooks, state, plan, options, reporter);
+        await reinstall(run);
         result.status = 'applied';
       } else {
         result.status = 'already-applied';
