@@ -5,13 +5,12 @@
  * stdin, talking to a strict fake of the Codex backend on 127.0.0.1, and fed
  * follow-up messages through the IPC folder the way NanoClaw's host does.
  */
-import { execFile, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import fs from 'fs';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
-import { promisify } from 'util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -28,17 +27,7 @@ import {
   toolCallReply,
   truncatedReply,
 } from '../helpers/fake-responses-server.js';
-import { buildKey, cachedBuild, sourcesOf } from '../helpers/build-cache.js';
-
-const repo = path.resolve(import.meta.dirname, '../..');
-const fixtureRunner = path.join(
-  repo,
-  'test/fixtures/nanoclaw/container/agent-runner',
-);
-const containerSource = path.join(
-  repo,
-  'templates/add-codex-provider/plugins/codex/container',
-);
+import { buildCodexRunner } from '../helpers/codex-runner.js';
 
 interface ContainerOutput {
   status: 'success' | 'error';
@@ -54,52 +43,6 @@ interface AgentRun {
 }
 
 let runnerDir: string;
-
-/**
- * An agent-runner folder as a group sees it after the plugin loader copied the
- * container folder in: the sample index.ts compiles alongside, and main.ts
- * stands in for the routing the skill adds to index.ts.
- */
-async function buildRunner(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-runner-'));
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(
-    path.join(repo, 'node_modules/@types'),
-    path.join(dir, 'node_modules/@types'),
-  );
-  for (const file of ['tsconfig.json', 'package.json', 'src/index.ts']) {
-    fs.cpSync(path.join(fixtureRunner, file), path.join(dir, file));
-  }
-  fs.cpSync(containerSource, path.join(dir, 'src'), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'src/main.ts'),
-    [
-      "import { runProvider } from './provider-codex.js';",
-      'const chunks: Buffer[] = [];',
-      'for await (const chunk of process.stdin) chunks.push(chunk as Buffer);',
-      "await runProvider(JSON.parse(Buffer.concat(chunks).toString('utf-8')));",
-      '',
-    ].join('\n'),
-  );
-  // Tests of the runner, not of its compile: compiled once per source content.
-  const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
-  const key = buildKey(
-    'codex-runner',
-    await sourcesOf(dir),
-    fs.readFileSync(path.join(tsc, '..', '..', 'package.json')),
-    fs.readFileSync(path.join(repo, 'node_modules/@types/node/package.json')),
-  );
-  await cachedBuild(key, path.join(dir, 'dist'), async () => {
-    await promisify(execFile)(process.execPath, [tsc, '-p', dir], {
-      cwd: dir,
-    }).catch((err) => {
-      throw new Error(
-        `The agent runner does not compile:\n${err.stdout}${err.stderr}`,
-      );
-    });
-  });
-  return dir;
-}
 
 /** A group's view of the container: /workspace and the session folder. */
 interface Place {
@@ -282,7 +225,9 @@ let server: FakeResponsesServer;
 let place: Place;
 
 beforeAll(async () => {
-  runnerDir = await buildRunner();
+  runnerDir = await buildCodexRunner(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'codex-runner-')),
+  );
 });
 
 afterAll(() => {

@@ -7,14 +7,13 @@
  * Also the plugin loader's part: start, container arguments, release, stop.
  * Every server listens on 127.0.0.1.
  */
-import { execFile, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import fs from 'fs';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { pathToFileURL } from 'url';
-import { promisify } from 'util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { CodexAuth } from '../../templates/add-codex-provider/packages/codex-oauth/src/index.js';
@@ -37,7 +36,7 @@ import {
   toolCallReply,
   type FakeResponsesServer,
 } from '../helpers/fake-responses-server.js';
-import { buildKey, cachedBuild, sourcesOf } from '../helpers/build-cache.js';
+import { buildCodexRunner } from '../helpers/codex-runner.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const tempDirs: string[] = [];
@@ -472,53 +471,6 @@ describe('the host sign-in behind the relay', () => {
 
 // ---- The container side, run as the container runs it ----------------------
 
-const fixtureRunner = path.join(
-  repo,
-  'test/fixtures/nanoclaw/container/agent-runner',
-);
-
-/** The sample agent runner with the plugin's container folder copied in, compiled. */
-async function buildRunner(): Promise<string> {
-  const dir = tempDir('codex-relay-runner-');
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(
-    path.join(repo, 'node_modules/@types'),
-    path.join(dir, 'node_modules/@types'),
-  );
-  for (const file of ['tsconfig.json', 'package.json', 'src/index.ts']) {
-    fs.cpSync(path.join(fixtureRunner, file), path.join(dir, file));
-  }
-  fs.cpSync(
-    path.join(repo, 'templates/add-codex-provider/plugins/codex/container'),
-    path.join(dir, 'src'),
-    {
-      recursive: true,
-    },
-  );
-  fs.writeFileSync(
-    path.join(dir, 'src/main.ts'),
-    [
-      "import { runProvider } from './provider-codex.js';",
-      'const chunks: Buffer[] = [];',
-      'for await (const chunk of process.stdin) chunks.push(chunk as Buffer);',
-      "await runProvider(JSON.parse(Buffer.concat(chunks).toString('utf-8')));",
-      '',
-    ].join('\n'),
-  );
-  // Tests of the runner, not of its compile: compiled once per source content.
-  const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
-  const key = buildKey(
-    'codex-runner',
-    await sourcesOf(dir),
-    fs.readFileSync(path.join(tsc, '..', '..', 'package.json')),
-    fs.readFileSync(path.join(repo, 'node_modules/@types/node/package.json')),
-  );
-  await cachedBuild(key, path.join(dir, 'dist'), async () => {
-    await promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: dir });
-  });
-  return dir;
-}
-
 interface AgentRun {
   outputs: { status: string; result: string | null; error?: string }[];
   stderr: string;
@@ -574,7 +526,7 @@ describe('the container through the relay', () => {
   let runner: string;
 
   beforeAll(async () => {
-    runner = await buildRunner();
+    runner = await buildCodexRunner(tempDir('codex-relay-runner-'));
   });
 
   function makeWorkspace(): string {
