@@ -7,7 +7,6 @@
  * resolved as Docker does), a strict fake backend and issuer on 127.0.0.1.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,17 +41,7 @@ import {
   tokenFileFor,
   type SampleCopy,
 } from '../helpers/sample.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/fake-browser.js';
 
 const git = (dir: string, ...args: string[]) =>
   execa('git', args, { cwd: dir, env: sampleEnv(), extendEnv: false });

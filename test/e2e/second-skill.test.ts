@@ -6,7 +6,6 @@
  */
 import { execa } from 'execa';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -19,6 +18,7 @@ import {
   treeSnapshot,
   type SampleCopy,
 } from '../helpers/sample.js';
+import { freePort } from '../helpers/fake-browser.js';
 
 const SKILL = 'add-healthcheck';
 const copies: SampleCopy[] = [];
@@ -136,17 +136,6 @@ describe.each(['base', 'credential-proxy', 'width-120'])(
     });
   },
 );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET the URL until it answers (NanoClaw is starting), for up to 15 s. */
 async function getWhenUp(url: string): Promise<Response> {

@@ -25,6 +25,7 @@ import {
   tokenFileFor,
   type SampleCopy,
 } from '../helpers/sample.js';
+import { freePort } from '../helpers/fake-browser.js';
 
 const SKILL = 'add-codex-provider';
 /** Where earlier versions kept the tokens: inside the checkout, in the agent's reach. */
@@ -79,18 +80,6 @@ const runCli: typeof runCliAnywhere = (name, args, options = {}) => {
     env: { ...options.env, CODEX_TOKEN_FILE: tokenFileFor(target) },
   });
 };
-
-/** A port nothing listens on now, so the doctor never looks at the real 1455. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const PLAIN = { NO_COLOR: '1' };
 
