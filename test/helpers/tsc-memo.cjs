@@ -44,25 +44,25 @@ function replay(record, absolute) {
   process.exitCode = record.exitCode;
 }
 
-function readRecords(dir) {
-  let names;
+/** The names of the records kept for one command (none yet: empty). */
+function recordNames(dir) {
   try {
-    names = fs.readdirSync(dir).filter((name) => name.endsWith('.json'));
+    return fs.readdirSync(dir).filter((name) => name.endsWith('.json'));
   } catch {
     return [];
   }
-  return names.flatMap((name) => {
-    try {
-      return [
-        {
-          name,
-          record: JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')),
-        },
-      ];
-    } catch {
-      return [];
-    }
-  });
+}
+
+/**
+ * A record, parsed only when it is its turn to be asked: most lookups stop
+ * at one of several dozen records of 100 KB or more.
+ */
+function readRecord(dir, name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+  } catch {
+    return undefined; // Pruned by another run meanwhile, or unreadable.
+  }
 }
 
 /** For the helper's own test: whether a run compiled or replayed. */
@@ -85,9 +85,9 @@ function save(dir, record) {
   }
 }
 
-function prune(dir, records) {
-  if (records.length < KEEP) return;
-  const ages = records.flatMap(({ name }) => {
+function prune(dir, names) {
+  if (names.length < KEEP) return;
+  const ages = names.flatMap((name) => {
     try {
       return [{ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs }];
     } catch {
@@ -138,10 +138,11 @@ function main(root, memoDir, tscFile, mode = 'replay') {
   ]);
   const dir = path.join(memoDir, sha1(command));
 
-  const records = readRecords(dir);
+  const names = recordNames(dir);
   const compile = mustCompile(mode, relative(process.cwd()), args);
-  for (const { record } of compile ? [] : records) {
-    if (stillHolds(record, absolute, relative)) {
+  for (const name of compile ? [] : names) {
+    const record = readRecord(dir, name);
+    if (record && stillHolds(record, absolute, relative)) {
       note('replayed');
       return replay(record, absolute);
     }
@@ -156,7 +157,7 @@ function main(root, memoDir, tscFile, mode = 'replay') {
     // other code is a crash, whose stack trace is not recorded: not replayed.
     if (![0, 1, 2].includes(code)) return;
     record.exitCode = code;
-    prune(dir, records);
+    prune(dir, names);
     save(dir, record);
   });
   require(tscFile);
