@@ -18,16 +18,15 @@ afterAll(async () => {
 });
 
 /**
- * A copy of a sample. With `memoTsc` its builds are memoised
- * (test/helpers/tsc-memo.cjs): for tests whose build fails on inputs of their
- * own, which still compile, and not on how a build process runs or stops.
+ * An installed copy of the base sample. With `memoTsc` its builds are
+ * memoised (test/helpers/tsc-memo.cjs): for tests whose build fails on inputs
+ * of their own, which still compile, and not on how a build process runs or
+ * stops.
  */
-async function copyOf(
-  variant = 'base',
-  install = false,
-  memoTsc = false,
+async function installedCopy(
+  options: { memoTsc?: boolean } = {},
 ): Promise<string> {
-  const copy = await createSampleCopy(variant, { install, memoTsc });
+  const copy = await createSampleCopy('base', { install: true, ...options });
   copies.push(copy);
   return copy.dir;
 }
@@ -52,7 +51,7 @@ async function fullSnapshot(dir: string) {
 
 describe('a failing build rolls everything back', () => {
   it('restores every file, dist/ included, when the target has a type error', async () => {
-    const target = await copyOf('base', true, true);
+    const target = await installedCopy({ memoTsc: true });
     fs.appendFileSync(
       path.join(target, 'src/state.ts'),
       '\nexport const broken: number = "text";\n',
@@ -100,7 +99,7 @@ describe('a failing build rolls everything back', () => {
 
   it('deletes the stray .js files a failed tsc emits next to the plugin sources (TS6059)', async () => {
     // The literal recipe: "plugins" added to the root tsconfig include.
-    const target = await copyOf('base', true, true);
+    const target = await installedCopy({ memoTsc: true });
     const tsconfigFile = path.join(target, 'tsconfig.json');
     fs.writeFileSync(
       tsconfigFile,
@@ -127,7 +126,7 @@ describe('a failing build rolls everything back', () => {
 
   it('rolls back package.json and package-lock.json byte for byte when npm install fails', async () => {
     // NanoClaw's own dependencies may come from git hosts; here that host is unreachable.
-    const target = await copyOf('base', true);
+    const target = await installedCopy();
     const pkgFile = path.join(target, 'package.json');
     const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
     pkg.dependencies = {
@@ -162,7 +161,7 @@ describe('a failing build rolls everything back', () => {
 
 describe('the rollback count', () => {
   it('is the files really restored and deleted: the planned ones, not what tsc emitted', async () => {
-    const target = await copyOf('base', true, true);
+    const target = await installedCopy({ memoTsc: true });
     // The skill's package counts as installed, so the build runs without npm.
     const fakePackage = path.join(target, 'node_modules/codex-oauth');
     fs.mkdirSync(fakePackage, { recursive: true });
@@ -200,7 +199,7 @@ describe('the rollback count', () => {
 
 describe('an interrupted apply', () => {
   it('rolls everything back on Ctrl-C during the build', async () => {
-    const target = await copyOf('base', true);
+    const target = await installedCopy();
     const pkgFile = path.join(target, 'package.json');
     const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
     pkg.scripts.build = 'sleep 60 && tsc';
@@ -244,7 +243,7 @@ describe('an interrupted apply', () => {
 
 describe('the install and the builds, run at the same time', () => {
   it("a failing package build stops NanoClaw's build running alongside, then rolls everything back", async () => {
-    const target = await copyOf('base', true);
+    const target = await installedCopy();
     // A file of the user's in the package's folder, with a type error: the package's build fails.
     fs.mkdirSync(path.join(target, 'packages/codex-oauth/src'), {
       recursive: true,
@@ -282,7 +281,7 @@ describe('the install and the builds, run at the same time', () => {
   });
 
   it('a plugin compile that fails while NanoClaw compiles alongside rolls everything back, dist/plugins too', async () => {
-    const target = await copyOf('base', true);
+    const target = await installedCopy();
     // A plugin of the user's own with a type error: only the plugin compile
     // (tsc -p tsconfig.plugins.json, run beside NanoClaw's plain tsc) fails.
     fs.mkdirSync(path.join(target, 'plugins/mine'), { recursive: true });
@@ -307,7 +306,7 @@ describe('the install and the builds, run at the same time', () => {
   });
 
   it('when npm changes more than the skill package, the builds run again on what it installed', async () => {
-    const target = await copyOf('base', true, true);
+    const target = await installedCopy({ memoTsc: true });
     // node_modules out of step with the lock file: npm puts prettier back.
     fs.rmSync(path.join(target, 'node_modules/prettier'), { recursive: true });
 
