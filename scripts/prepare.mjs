@@ -46,4 +46,6 @@ if (!fs.existsSync(tsc)) {
     '--no-fund',
   ]);
 }
-run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+// Build mode: an up-to-date dist/ (its tsconfig.tsbuildinfo says so) is not
+// compiled again, e.g. when npx installs a folder that was just built.
+run(process.execPath, [tsc, '-b', 'tsconfig.json']);
