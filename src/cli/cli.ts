@@ -1,6 +1,5 @@
 import pc from 'picocolors';
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 
 import { applySkill } from '../commands/apply.js';
 import {
@@ -28,6 +27,7 @@ import {
   skillOptionValues,
   unknownSkillNamed,
 } from './skill-options.js';
+import { hideBin, yargs } from './yargs.js';
 
 type Operation = 'apply' | 'remove';
 

@@ -1,6 +1,4 @@
 import pc from 'picocolors';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 
 import { runDoctor } from '../commands/doctor.js';
 import {
@@ -19,6 +17,7 @@ import { listSkills, loadManifest } from '../engine/manifest.js';
 import { toolVersion } from '../core/paths.js';
 import { SHAPE_NAMES } from '../engine/release-shape.js';
 import { resolveTarget } from '../engine/target.js';
+import { hideBin, yargs } from './yargs.js';
 
 type Command = 'status' | 'doctor';
 

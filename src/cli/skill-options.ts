@@ -4,7 +4,6 @@
  * the skill's name (whose hooks declare the options), then strictly with them.
  */
 import type { Argv, Options } from 'yargs';
-import { Parser } from 'yargs/helpers';
 
 import { SkillError } from '../core/errors.js';
 import { hooksFile, loadSkillHooks } from '../engine/hooks-loader.js';
@@ -14,6 +13,7 @@ import type {
   SkillOption,
 } from '../engine/skill-hooks.js';
 import { locateSkill } from '../engine/skill-location.js';
+import { Parser } from './yargs.js';
 
 /** The engine's options, so that the loose reading does not take their values for the skill. */
 export const ENGINE_BOOLEANS = [
