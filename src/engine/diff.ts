@@ -4,23 +4,21 @@ import type { FileChange } from './tree.js';
 
 const FILE_MODE = '100644';
 
-/** Patches already computed, by path, valid while before and after are the same. */
-const computed = new Map<
-  string,
-  { change: FileChange; patch: StructuredPatch }
->();
+/** Each file's part of the diff, by path, valid while before and after are the same. */
+const rendered = new Map<string, { change: FileChange; text: string }>();
 
-function toPatch(change: FileChange): StructuredPatch {
-  const known = computed.get(change.path);
+/** A multi-file patch is its files' patches joined by newlines, so each is rendered once. */
+function toText(change: FileChange): string {
+  const known = rendered.get(change.path);
   if (
     known?.change.before === change.before &&
     known.change.after === change.after
   ) {
-    return known.patch;
+    return known.text;
   }
-  const patch = computePatch(change);
-  computed.set(change.path, { change, patch });
-  return patch;
+  const text = formatPatch(computePatch(change));
+  rendered.set(change.path, { change, text });
+  return text;
 }
 
 function computePatch(change: FileChange): StructuredPatch {
@@ -42,18 +40,17 @@ function computePatch(change: FileChange): StructuredPatch {
 }
 
 /**
- * Compute the patches of these changes now, so that rendering them later
- * (with more changes added) only computes the new ones. A dry run does this
- * for the copied templates while the codemods are still running.
+ * Render the diff of these changes now, so that rendering it later (with more
+ * changes added) only renders the new ones. A dry run does this for the
+ * copied templates while the codemods are still running.
  */
 export function prepareDiff(changes: FileChange[]): void {
-  for (const change of changes) toPatch(change);
+  for (const change of changes) toText(change);
 }
 
 /** One git-style unified diff (a/, b/, new and deleted files) that `git apply` accepts. */
 export function renderDiff(changes: FileChange[]): string {
-  if (changes.length === 0) return '';
-  return formatPatch(changes.map(toPatch));
+  return changes.map(toText).join('\n');
 }
 
 export interface ChangeSummary {
