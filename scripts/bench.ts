@@ -322,6 +322,46 @@ async function refusal(
   }
 }
 
+/**
+ * The light runs again with kept codemod passes, as a dry run followed by the
+ * apply, or a second copy of a checkout, gets them: for information, no target.
+ */
+async function keptPassRuns(
+  bench: Bench,
+  variant: string,
+  runs: number,
+  floor: number,
+): Promise<void> {
+  const kept: Bench = {
+    ...bench,
+    env: { ...bench.env, SKILL_APPLICATOR_PASS_CACHE: undefined },
+  };
+  await lightCycle(kept, variant, `${variant}-keep`); // keeps the passes
+  const light: Light[] = [];
+  for (let run = 0; run < runs; run++) {
+    light.push(await lightCycle(kept, variant, `${variant}-kept-${run}`));
+  }
+  const line = (label: string, values: number[]) =>
+    `${label} ${ms(median(values))} = ${(median(values) / floor).toFixed(2)}x`;
+  console.log(
+    `  with kept codemod passes (information, no target; median of ${runs}): ` +
+      [
+        line(
+          'dry-run',
+          light.map((l) => l.dryRun),
+        ),
+        line(
+          'apply',
+          light.map((l) => l.apply),
+        ),
+        line(
+          'remove',
+          light.map((l) => l.remove),
+        ),
+      ].join(', '),
+  );
+}
+
 /** One sample: every measurement, printed as it is done; the number of missed targets. */
 async function benchSample(bench: Bench, variant: string): Promise<number> {
   const base = variant === 'base';
@@ -362,6 +402,8 @@ async function benchSample(bench: Bench, variant: string): Promise<number> {
     light.map((l) => l.remove),
     TARGETS.filesOnly,
   );
+
+  if (base) await keptPassRuns(bench, variant, runs, floor);
 
   const rss: Light[] = [];
   for (let run = 0; run < (base ? 2 : 1); run++) {
@@ -404,6 +446,9 @@ async function main(): Promise<void> {
     ...helpers.sampleEnv(),
     BENCH_RSS_FILE: bench.rssFile,
     SKILL_APPLICATOR_CACHE_DIR: path.join(work, 'compile-cache'),
+    // Every target times the tool doing its work: no kept codemod passes
+    // (src/engine/pass-cache.ts). Runs that use them are timed apart.
+    SKILL_APPLICATOR_PASS_CACHE: 'off',
     CI: '1',
   };
   const wanted = process.env.BENCH_SAMPLES?.split(',').map((s) => s.trim());

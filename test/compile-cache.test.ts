@@ -56,13 +56,16 @@ async function load(env: NodeJS.ProcessEnv = {}): Promise<string> {
 function cacheFiles(): Map<string, { bytes: Buffer; mtimeMs: number }> {
   if (!fs.existsSync(cacheDir)) return new Map();
   return new Map(
-    fs.readdirSync(cacheDir).map((name) => {
-      const file = path.join(cacheDir, name);
-      return [
-        name,
-        { bytes: fs.readFileSync(file), mtimeMs: fs.statSync(file).mtimeMs },
-      ];
-    }),
+    fs
+      .readdirSync(cacheDir)
+      .filter((name) => name.endsWith('.v8cache'))
+      .map((name) => {
+        const file = path.join(cacheDir, name);
+        return [
+          name,
+          { bytes: fs.readFileSync(file), mtimeMs: fs.statSync(file).mtimeMs },
+        ];
+      }),
   );
 }
 

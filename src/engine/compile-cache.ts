@@ -11,12 +11,11 @@
 import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
-import { TOOL_ROOT } from '../core/paths.js';
+import { cacheDir } from './cache-dir.js';
 
 /** The compiler bundle and ts-morph's own two bundles; everything else is small. */
 const CACHED_FILES =
@@ -36,28 +35,6 @@ interface Pending {
 
 const pending: Pending[] = [];
 let enabled = false;
-
-function writable(dir: string): boolean {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** node_modules/.cache/<tool>, the usual home of such caches, else the temp folder. */
-function cacheDir(): string | undefined {
-  const candidates = [
-    process.env.SKILL_APPLICATOR_CACHE_DIR,
-    path.join(TOOL_ROOT, 'node_modules', '.cache', 'nanoclaw-skill-applicator'),
-    path.join(os.tmpdir(), `nanoclaw-skill-applicator-${os.userInfo().uid}`),
-  ];
-  return candidates.find(
-    (dir): dir is string => dir !== undefined && writable(dir),
-  );
-}
 
 /**
  * One cache file per Node version, installed copy of the source, and build of

@@ -5,13 +5,17 @@
  * after it. Without a started worker, or when the worker cannot run, the pass
  * runs in this thread: same code, same result, only later.
  */
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import type { SerializedError } from './edit-worker.js';
-import type { EditJob, EditResult } from './edits.js';
+import type { EditJob, EditResult, PassInputs } from './edits.js';
 import { SkillError } from '../core/errors.js';
+import { cachedPass, keepPass, passLikelyKept } from './pass-cache.js';
+import { locateSkill } from './skill-location.js';
 
-type Reply = { result: EditResult } | { error: SerializedError };
+type Reply =
+  { result: EditResult; inputs: PassInputs } | { error: SerializedError };
 
 let worker: Worker | undefined;
 let replies: Promise<Reply> | undefined;
@@ -21,8 +25,38 @@ function plansNothing(argv: string[]): boolean {
   return argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
 }
 
-export function prestartEditWorker(argv: string[]): void {
+/** The --target of a command line, resolved (the current folder without one). */
+function targetIn(argv: string[]): string {
+  for (const [index, arg] of argv.entries()) {
+    if (arg === '--target') return path.resolve(argv[index + 1] ?? '');
+    if (arg.startsWith('--target=')) return path.resolve(arg.slice(9));
+  }
+  return process.cwd();
+}
+
+/** A kept pass will most likely serve this run: no compiler to load (./pass-cache.ts). */
+function passLikelyKeptFor(argv: string[], operation: EditJob['operation']) {
+  const skill = argv.find((arg) => locateSkill(arg) !== undefined);
+  const force = argv.includes('--force');
+  return (
+    skill !== undefined &&
+    passLikelyKept(skill, operation, targetIn(argv), force)
+  );
+}
+
+/** Set when no worker was started because a kept pass looked likely to serve. */
+let skippedFor: string[] | undefined;
+
+/** `operation`: the command's, when its kept passes may make the worker needless. */
+export function prestartEditWorker(
+  argv: string[],
+  operation?: EditJob['operation'],
+): void {
   if (worker || plansNothing(argv)) return;
+  if (operation && passLikelyKeptFor(argv, operation)) {
+    skippedFor = argv;
+    return;
+  }
   try {
     worker = new Worker(new URL('./edit-worker.js', import.meta.url), {
       // The worker loads the named skill's codemods before its job arrives.
@@ -77,20 +111,46 @@ async function inWorker(
   }
 }
 
+/** A worker started for a pass that is not needed after all. */
+function stopWorker(): void {
+  const started = worker;
+  worker = undefined;
+  replies = undefined;
+  void started?.terminate();
+}
+
 /**
  * `whileWaiting` is work of the caller's that does not depend on the result:
  * it runs while the worker works, and not at all when there is no worker.
+ * A pass kept from an earlier run with the same inputs (./pass-cache.ts) is
+ * the result without running anything.
  */
 export async function runEditJob(
   job: EditJob,
   whileWaiting?: () => void,
 ): Promise<EditResult> {
+  const kept = cachedPass(job);
+  if (kept) {
+    stopWorker();
+    return kept;
+  }
+  // None after all: the worker starts now, still keeping TypeScript off
+  // this thread (later than it would have, the price of a wrong guess).
+  if (skippedFor) prestartEditWorker(skippedFor);
+  skippedFor = undefined;
   const reply = await inWorker(job, whileWaiting);
   if (reply && 'error' in reply) throw revive(reply.error);
-  if (reply) return reply.result;
+  if (reply) {
+    keepPass(job, reply.result, reply.inputs);
+    return reply.result;
+  }
   const [{ runEdits }, { loadCodemods }] = await Promise.all([
     import('./edits.js'),
     import('./codemod-loader.js'),
   ]);
-  return runEdits(job, await loadCodemods(job.skill, job.codemods));
+  const inputs: PassInputs = { files: {}, listings: {} };
+  const codemods = await loadCodemods(job.skill, job.codemods);
+  const result = runEdits(job, codemods, inputs);
+  keepPass(job, result, inputs);
+  return result;
 }

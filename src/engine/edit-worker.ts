@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { enableCompileCache, saveCompileCache } from './compile-cache.js';
-import type { EditJob } from './edits.js';
+import type { EditJob, PassInputs } from './edits.js';
 import { SkillError } from '../core/errors.js';
 import { loadManifest } from './manifest.js';
 import { locateSkill } from './skill-location.js';
@@ -41,11 +41,13 @@ parentPort?.on('message', (job: EditJob) => {
 
 async function answer(job: EditJob): Promise<void> {
   try {
-    const result = runEdits(job, await loadCodemods(job.skill, job.codemods));
+    const inputs: PassInputs = { files: {}, listings: {} };
+    const codemods = await loadCodemods(job.skill, job.codemods);
+    const result = runEdits(job, codemods, inputs);
     // A pass that stopped on a problem ran less of the parser than a usual
     // one: let a later, complete run be the one that saves the cache.
     if (result.problems.length === 0) saveCompileCache();
-    parentPort?.postMessage({ result });
+    parentPort?.postMessage({ result, inputs });
   } catch (err) {
     parentPort?.postMessage({ error: serializeError(err) });
   }

@@ -14,7 +14,7 @@ import {
 } from '../codemod/options.js';
 import { roundTripMessage } from '../codemod/round-trip.js';
 import type { CodemodState } from '../codemod/types.js';
-import { listFiles } from '../core/fs-util.js';
+import { listFiles, sha256 } from '../core/fs-util.js';
 import type { CodemodSet } from './codemod-loader.js';
 import { syntaxErrors } from './syntax.js';
 import { Tree } from './tree.js';
@@ -64,12 +64,31 @@ export interface EditResult {
   problems: Problem[];
 }
 
-/** A codemod's target files: its exact path, or every file its glob matches. */
-export function codemodFiles(codemod: Codemod, root: string): string[] {
+/**
+ * What a pass read of the target (./pass-cache.ts): each file by the sha256
+ * of its text (null: not a file), and the files found under each folder a
+ * codemod's glob searched.
+ */
+export interface PassInputs {
+  files: Record<string, string | null>;
+  listings: Record<string, string[]>;
+}
+
+/**
+ * A codemod's target files: its exact path, or every file its glob matches
+ * (the folder searched is noted in `listings` when given).
+ */
+export function codemodFiles(
+  codemod: Codemod,
+  root: string,
+  listings?: PassInputs['listings'],
+): string[] {
   const { isGlob, base } = picomatch.scan(codemod.files);
   if (!isGlob) return [codemod.files];
   const matches = picomatch(codemod.files);
-  return listFiles(root, base).filter((file) => matches(file));
+  const found = listFiles(root, base);
+  if (listings) listings[base] = found;
+  return found.filter((file) => matches(file));
 }
 
 function isTypeScript(file: string): boolean {
@@ -178,8 +197,15 @@ function applyOne(
   return next;
 }
 
-/** The pass itself, with the skill's codemods loaded (./codemod-loader.ts). */
-export function runEdits(job: EditJob, codemods: CodemodSet): EditResult {
+/**
+ * The pass itself, with the skill's codemods loaded (./codemod-loader.ts).
+ * `inputs`, when given, is filled with what the pass read of the target.
+ */
+export function runEdits(
+  job: EditJob,
+  codemods: CodemodSet,
+  inputs?: PassInputs,
+): EditResult {
   const tree = new Tree(job.root, job.pending);
   const options = job.options ?? readCodemodOptions(job.root);
   const result: EditResult = { edits: [], writes: [], problems: [] };
@@ -189,7 +215,7 @@ export function runEdits(job: EditJob, codemods: CodemodSet): EditResult {
 
   for (const id of ids) {
     const codemod = codemods[id];
-    for (const file of codemodFiles(codemod, job.root)) {
+    for (const file of codemodFiles(codemod, job.root, inputs?.listings)) {
       if (job.operation === 'remove' && !tree.exists(file)) continue;
       const found = inspect(tree, codemod, file, result.problems, options);
       if (!found || found.state === 'not-applicable') continue;
@@ -213,6 +239,11 @@ export function runEdits(job: EditJob, codemods: CodemodSet): EditResult {
 
   for (const [path, before] of starts) {
     result.writes.push({ path, before, after: tree.read(path) ?? '' });
+  }
+  if (inputs) {
+    for (const [path, text] of tree.diskReads()) {
+      inputs.files[path] = text === null ? null : sha256(text);
+    }
   }
   return result;
 }

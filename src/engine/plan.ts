@@ -4,6 +4,7 @@ import {
   SHAPE_NAMES,
   type ReleaseShape,
 } from './release-shape.js';
+import { readCodemodOptions } from '../codemod/target-options.js';
 import { prepareDiff } from './diff.js';
 import { runEditJob } from './edit-runner.js';
 import type { EditOutcome, EditResult, Problem } from './edits.js';
@@ -55,6 +56,9 @@ async function codemodPass(
       codemods: manifest.codemods,
       pending: tree.pending(),
       force: options.force,
+      // Read here, not in the worker: the job then says everything the pass
+      // depends on besides the files it reads (./pass-cache.ts).
+      options: readCodemodOptions(tree.root),
     },
     // A dry run will print every change: diff the ones known so far meanwhile.
     options.dryRun ? () => prepareDiff(tree.changes()) : undefined,

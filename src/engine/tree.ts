@@ -49,6 +49,11 @@ export class Tree {
     return this.originals.get(relative) ?? null;
   }
 
+  /** Every file read from disk so far, with what was there (null: not a file). */
+  diskReads(): [string, string | null][] {
+    return [...this.originals];
+  }
+
   read(relative: string): string | null {
     return this.current.has(relative)
       ? (this.current.get(relative) ?? null)

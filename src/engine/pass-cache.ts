@@ -1,0 +1,255 @@
+/**
+ * Results of the codemod pass (./edits.ts), kept so that running the same pass
+ * again on the same files skips loading the TypeScript compiler altogether: a
+ * dry run followed by the apply, status after status, every copy of one
+ * checkout. Like ccache, an entry is used only when everything the pass
+ * depended on is as it was:
+ *
+ * - the job itself: skill, operation, codemod ids, the templates already
+ *   planned in memory, --force, and the target's settings (prettier, exports);
+ * - the code that ran: every module of the engine and of the skill's
+ *   codemods, and ts-morph, by path, size and modification time;
+ * - every target file the pass read, by content hash (or its absence), and
+ *   the files each codemod's glob matched.
+ *
+ * The target's own path is not part of it: the result holds only
+ * target-relative paths (a result that names the path is not kept). Anything
+ * unreadable is a miss; the cache never fails a run.
+ * SKILL_APPLICATOR_PASS_CACHE=off turns it off.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { listFiles, sha256, writeFileAtomic } from '../core/fs-util.js';
+import {
+  readCodemodOptions,
+  type CodemodOptions,
+} from '../codemod/target-options.js';
+import { cacheDir } from './cache-dir.js';
+import type { EditJob, EditResult, PassInputs } from './edits.js';
+import { locateSkill } from './skill-location.js';
+
+/** Entries kept per job (different states of the target: unapplied, applied, drifted). */
+const KEEP = 8;
+/** Jobs kept in all; the least recently written go first. */
+const KEEP_JOBS = 64;
+const FORMAT = 1;
+
+interface Entry {
+  inputs: PassInputs;
+  result: EditResult;
+}
+
+export function passCacheEnabled(): boolean {
+  return process.env.SKILL_APPLICATOR_PASS_CACHE !== 'off';
+}
+
+/** Size and modification time of every file under `dir` (skipping test fixtures). */
+function statTree(dir: string, into: string[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.name === '__testfixtures__' || entry.name === 'node_modules') {
+      continue;
+    }
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) statTree(full, into);
+    else if (/\.[cm]?[jt]s$/.test(entry.name)) {
+      const { size, mtimeMs } = fs.statSync(full);
+      into.push(`${full} ${size} ${mtimeMs}`);
+    }
+  }
+}
+
+const identities = new Map<string, string>();
+
+/** The code whose behaviour the result is: the engine, the skill's codemods, ts-morph. */
+function codeIdentity(skill: string): string {
+  let identity = identities.get(skill);
+  if (identity === undefined) {
+    identity = statCode(skill);
+    identities.set(skill, identity);
+  }
+  return identity;
+}
+
+function statCode(skill: string): string {
+  const parts: string[] = [];
+  // This module's folder's parent: dist/src (or src, run from source).
+  statTree(path.dirname(path.dirname(fileURLToPath(import.meta.url))), parts);
+  const location = locateSkill(skill);
+  for (const dir of [location?.compiled?.codemodsDir, location?.codemodsDir]) {
+    if (dir) statTree(dir, parts);
+  }
+  const require = createRequire(import.meta.url);
+  for (const name of ['ts-morph', '@ts-morph/common']) {
+    const file = require.resolve(name);
+    const { size, mtimeMs } = fs.statSync(file);
+    parts.push(`${file} ${size} ${mtimeMs}`);
+  }
+  return sha256(parts.join('\n'));
+}
+
+function passesDir(): string | undefined {
+  const dir = cacheDir();
+  return dir && path.join(dir, 'passes');
+}
+
+function entryFile(job: EditJob): string | undefined {
+  const dir = passesDir();
+  if (!dir) return undefined;
+  const key = sha256(
+    JSON.stringify({
+      format: FORMAT,
+      code: codeIdentity(job.skill),
+      job: { ...job, root: undefined },
+    }),
+  );
+  return path.join(dir, `${key}.json`);
+}
+
+/** The inputs of the latest passes of a skill's apply or remove, whatever their job. */
+function recentFile(skill: string, operation: EditJob['operation']): string {
+  return path.join(passesDir() ?? '', `recent-${skill}-${operation}.json`);
+}
+
+interface Recent {
+  code: string;
+  /** The job's settings that the command line and the target decide. */
+  settings: string;
+  inputs: PassInputs;
+}
+
+/** What of a job is known before its plan: --force and the target's settings. */
+function settingsOf(force: boolean, options: CodemodOptions): string {
+  return JSON.stringify({ force, options });
+}
+
+/**
+ * Only a job that carries the target's settings (as the CLI's plans do) says
+ * everything the pass depends on besides the files it reads; without them the
+ * pass reads them itself.
+ */
+function keepable(job: EditJob): boolean {
+  return passCacheEnabled() && job.options !== undefined;
+}
+
+function readList<T>(file: string): T[] {
+  try {
+    const list = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    return Array.isArray(list) ? (list as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The target file as the pass's tree reads it: its text, or null when it is not a file. */
+function readTargetFile(root: string, relative: string): string | null {
+  const file = path.join(root, relative);
+  try {
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : null;
+  } catch {
+    return null;
+  }
+}
+
+function stillTrue(inputs: PassInputs, root: string): boolean {
+  for (const [relative, hash] of Object.entries(inputs.files)) {
+    const text = readTargetFile(root, relative);
+    if ((text === null ? null : sha256(text)) !== hash) return false;
+  }
+  for (const [base, files] of Object.entries(inputs.listings)) {
+    if (listFiles(root, base).join('\n') !== files.join('\n')) return false;
+  }
+  return true;
+}
+
+/** Old code and old templates leave jobs nobody asks for again. */
+function pruneJobs(dir: string): void {
+  const jobs = fs
+    .readdirSync(dir)
+    .filter((name) => /^[0-9a-f]{64}\.json$/.test(name))
+    .map((name) => {
+      const file = path.join(dir, name);
+      return { file, mtimeMs: fs.statSync(file).mtimeMs };
+    })
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const { file } of jobs.slice(KEEP_JOBS))
+    fs.rmSync(file, { force: true });
+}
+
+/** The kept result of this job on this target, or undefined. */
+export function cachedPass(job: EditJob): EditResult | undefined {
+  if (!keepable(job)) return undefined;
+  try {
+    const file = entryFile(job);
+    if (!file) return undefined;
+    return readList<Entry>(file).find((entry) =>
+      stillTrue(entry.inputs, job.root),
+    )?.result;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keep a computed result (newest first) for the next run of the same job. */
+export function keepPass(
+  job: EditJob,
+  result: EditResult,
+  inputs: PassInputs,
+): void {
+  if (!keepable(job) || JSON.stringify(result).includes(job.root)) return;
+  try {
+    const file = entryFile(job);
+    if (!file) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const entries = [{ inputs, result }, ...readList<Entry>(file)];
+    writeFileAtomic(file, JSON.stringify(entries.slice(0, KEEP)));
+    pruneJobs(path.dirname(file));
+    const recent = recentFile(job.skill, job.operation);
+    const seen: Recent = {
+      code: codeIdentity(job.skill),
+      settings: settingsOf(Boolean(job.force), job.options ?? {}),
+      inputs,
+    };
+    const others = readList<Recent>(recent).filter(
+      (other) => JSON.stringify(other) !== JSON.stringify(seen),
+    );
+    writeFileAtomic(recent, JSON.stringify([seen, ...others].slice(0, KEEP)));
+  } catch {
+    // A cache that cannot be written is only a slower next run.
+  }
+}
+
+/**
+ * Whether a kept pass of this skill's apply or remove will most likely serve
+ * this target: one of the latest ones read files that are still the same
+ * here, with the same code. The CLI then starts no worker for the pass; if
+ * the job turns out different after all, the pass runs in the main thread.
+ */
+export function passLikelyKept(
+  skill: string,
+  operation: EditJob['operation'],
+  root: string,
+  force: boolean,
+): boolean {
+  if (!passCacheEnabled() || !passesDir()) return false;
+  try {
+    const code = codeIdentity(skill);
+    const settings = settingsOf(force, readCodemodOptions(root));
+    return readList<Recent>(recentFile(skill, operation)).some(
+      (recent) =>
+        recent.code === code &&
+        recent.settings === settings &&
+        stillTrue(recent.inputs, root),
+    );
+  } catch {
+    return false;
+  }
+}
