@@ -51,12 +51,15 @@ const check = (
 
 /** Cached agent runners that disagree with the skill being applied or not. */
 async function staleCaches(ctx: DoctorContext): Promise<string[]> {
+  const cached = agentRunnerCaches(ctx.root).filter((dir) =>
+    fs.existsSync(path.join(dir, 'index.ts')),
+  );
+  // Without caches, no codemod (and no TypeScript compiler) to load.
+  if (cached.length === 0) return [];
   const routing = (await ctx.codemods([CONTAINER_ROUTING]))[CONTAINER_ROUTING];
-  return agentRunnerCaches(ctx.root).filter((dir) => {
-    const index = path.join(dir, 'index.ts');
-    if (!fs.existsSync(index)) return false;
+  return cached.filter((dir) => {
     const routed = routing.isApplied(
-      fs.readFileSync(index, 'utf8'),
+      fs.readFileSync(path.join(dir, 'index.ts'), 'utf8'),
       'container/agent-runner/src/index.ts',
     );
     return routed !== ctx.applied;

@@ -11,7 +11,8 @@ import {
 } from '../engine/manifest.js';
 import { readCodemodOptions } from '../codemod/target-options.js';
 import { loadCodemods } from '../engine/codemod-loader.js';
-import { codemodFiles } from '../engine/edits.js';
+import { codemodFiles, type PassInputs } from '../engine/codemod-files.js';
+import { cachedPass, keepPass, type InspectJob } from '../engine/pass-cache.js';
 import { readState } from '../engine/state.js';
 import {
   detectReleaseShape,
@@ -54,20 +55,47 @@ export interface TargetReport {
   skills: SkillReport[];
 }
 
-/** Each edit's state in the target: applied, missing, or drifted (partly there or anchor gone). */
+/**
+ * Each edit's state in the target: applied, missing, or drifted (partly there
+ * or anchor gone). Kept like a codemod pass (../engine/pass-cache.ts): the
+ * same files, code and settings give the same states without loading the
+ * codemods, and with them TypeScript.
+ */
 export async function inspectEdits(
   root: string,
   manifest: SkillManifest,
 ): Promise<EditStatus[]> {
-  const codemods = await loadCodemods(manifest.name, manifest.codemods);
-  const edits: EditStatus[] = [];
   // Detected as apply wrote them: with the target's own formatting.
-  const options = readCodemodOptions(root);
-  for (const id of manifest.codemods) {
+  const job: InspectJob = {
+    operation: 'inspect',
+    skill: manifest.name,
+    root,
+    codemods: manifest.codemods,
+    options: readCodemodOptions(root),
+  };
+  const kept = cachedPass<EditStatus[]>(job);
+  if (kept) return kept;
+  const inputs: PassInputs = { files: {}, listings: {} };
+  const edits = await detectEdits(job, inputs);
+  keepPass(job, edits, inputs);
+  return edits;
+}
+
+async function detectEdits(
+  { root, skill, codemods: ids, options }: InspectJob,
+  inputs: PassInputs,
+): Promise<EditStatus[]> {
+  const codemods = await loadCodemods(skill, ids);
+  const edits: EditStatus[] = [];
+  for (const id of ids) {
     const codemod = codemods[id];
-    for (const file of codemodFiles(codemod, root)) {
+    for (const file of codemodFiles(codemod, root, inputs.listings)) {
       const absolute = path.join(root, file);
-      if (!fs.existsSync(absolute)) {
+      const text = fs.existsSync(absolute)
+        ? fs.readFileSync(absolute, 'utf8')
+        : null;
+      inputs.files[file] = text === null ? null : sha256(text);
+      if (text === null) {
         edits.push({
           codemod: id,
           file,
@@ -76,11 +104,7 @@ export async function inspectEdits(
         });
         continue;
       }
-      const detection = codemod.detect(
-        fs.readFileSync(absolute, 'utf8'),
-        file,
-        options,
-      );
+      const detection = codemod.detect(text, file, options);
       if (detection.state === 'not-applicable') continue;
       const problem = detection.problems[0];
       edits.push({

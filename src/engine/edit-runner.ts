@@ -9,7 +9,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import type { SerializedError } from './edit-worker.js';
-import type { EditJob, EditResult, PassInputs } from './edits.js';
+import type { PassInputs } from './codemod-files.js';
+import type { EditJob, EditResult } from './edits.js';
 import { SkillError } from '../core/errors.js';
 import { cachedPass, keepPass, passLikelyKept } from './pass-cache.js';
 import { locateSkill } from './skill-location.js';

@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { enableCompileCache, saveCompileCache } from './compile-cache.js';
-import type { EditJob, PassInputs } from './edits.js';
+import type { PassInputs } from './codemod-files.js';
+import type { EditJob } from './edits.js';
 import { SkillError } from '../core/errors.js';
 import { loadManifest } from './manifest.js';
 import { locateSkill } from './skill-location.js';

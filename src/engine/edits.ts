@@ -5,8 +5,6 @@
  * runs it in a worker thread that loads ts-morph while the main thread starts
  * up (./edit-runner.ts); tests and other callers run it in place.
  */
-import picomatch from 'picomatch';
-
 import {
   readCodemodOptions,
   type CodemodOptions,
@@ -14,7 +12,8 @@ import {
 } from '../codemod/options.js';
 import { roundTripMessage } from '../codemod/round-trip.js';
 import type { CodemodState } from '../codemod/types.js';
-import { listFiles, sha256 } from '../core/fs-util.js';
+import { sha256 } from '../core/fs-util.js';
+import { codemodFiles, type PassInputs } from './codemod-files.js';
 import type { CodemodSet } from './codemod-loader.js';
 import { syntaxErrors } from './syntax.js';
 import { Tree } from './tree.js';
@@ -62,33 +61,6 @@ export interface EditResult {
   edits: EditOutcome[];
   writes: FileEdit[];
   problems: Problem[];
-}
-
-/**
- * What a pass read of the target (./pass-cache.ts): each file by the sha256
- * of its text (null: not a file), and the files found under each folder a
- * codemod's glob searched.
- */
-export interface PassInputs {
-  files: Record<string, string | null>;
-  listings: Record<string, string[]>;
-}
-
-/**
- * A codemod's target files: its exact path, or every file its glob matches
- * (the folder searched is noted in `listings` when given).
- */
-export function codemodFiles(
-  codemod: Codemod,
-  root: string,
-  listings?: PassInputs['listings'],
-): string[] {
-  const { isGlob, base } = picomatch.scan(codemod.files);
-  if (!isGlob) return [codemod.files];
-  const matches = picomatch(codemod.files);
-  const found = listFiles(root, base);
-  if (listings) listings[base] = found;
-  return found.filter((file) => matches(file));
 }
 
 function isTypeScript(file: string): boolean {

@@ -1,8 +1,8 @@
 /**
- * Results of the codemod pass (./edits.ts), kept so that running the same pass
- * again on the same files skips loading the TypeScript compiler altogether: a
- * dry run followed by the apply, status after status, every copy of one
- * checkout. Like ccache, an entry is used only when everything the pass
+ * Results of the codemod pass (./edits.ts) and of status's detection of each
+ * edit (../commands/status.ts), kept so that running the same again on the
+ * same files skips loading the TypeScript compiler altogether: a dry run
+ * followed by the apply, status after status, every copy of one checkout. Like ccache, an entry is used only when everything the pass
  * depended on is as it was:
  *
  * - the job itself: skill, operation, codemod ids, the templates already
@@ -28,7 +28,8 @@ import {
   type CodemodOptions,
 } from '../codemod/target-options.js';
 import { cacheDir } from './cache-dir.js';
-import type { EditJob, EditResult, PassInputs } from './edits.js';
+import type { PassInputs } from './codemod-files.js';
+import type { EditJob, EditResult } from './edits.js';
 import { locateSkill } from './skill-location.js';
 
 /** Entries kept per job (different states of the target: unapplied, applied, drifted). */
@@ -37,9 +38,20 @@ const KEEP = 8;
 const KEEP_JOBS = 64;
 const FORMAT = 1;
 
+/** skill-status's and skill-doctor's detection of each edit's state: kept the same way. */
+export interface InspectJob {
+  operation: 'inspect';
+  skill: string;
+  root: string;
+  codemods: readonly string[];
+  options: CodemodOptions;
+}
+
+export type KeptJob = EditJob | InspectJob;
+
 interface Entry {
   inputs: PassInputs;
-  result: EditResult;
+  result: unknown;
 }
 
 export function passCacheEnabled(): boolean {
@@ -101,7 +113,7 @@ function passesDir(): string | undefined {
   return dir && path.join(dir, 'passes');
 }
 
-function entryFile(job: EditJob): string | undefined {
+function entryFile(job: KeptJob): string | undefined {
   const dir = passesDir();
   if (!dir) return undefined;
   const key = sha256(
@@ -136,7 +148,7 @@ function settingsOf(force: boolean, options: CodemodOptions): string {
  * everything the pass depends on besides the files it reads; without them the
  * pass reads them itself.
  */
-function keepable(job: EditJob): boolean {
+function keepable(job: KeptJob): boolean {
   return passCacheEnabled() && job.options !== undefined;
 }
 
@@ -185,14 +197,14 @@ function pruneJobs(dir: string): void {
 }
 
 /** The kept result of this job on this target, or undefined. */
-export function cachedPass(job: EditJob): EditResult | undefined {
+export function cachedPass<T = EditResult>(job: KeptJob): T | undefined {
   if (!keepable(job)) return undefined;
   try {
     const file = entryFile(job);
     if (!file) return undefined;
     return readList<Entry>(file).find((entry) =>
       stillTrue(entry.inputs, job.root),
-    )?.result;
+    )?.result as T | undefined;
   } catch {
     return undefined;
   }
@@ -200,8 +212,8 @@ export function cachedPass(job: EditJob): EditResult | undefined {
 
 /** Keep a computed result (newest first) for the next run of the same job. */
 export function keepPass(
-  job: EditJob,
-  result: EditResult,
+  job: KeptJob,
+  result: unknown,
   inputs: PassInputs,
 ): void {
   if (!keepable(job) || JSON.stringify(result).includes(job.root)) return;
@@ -212,26 +224,31 @@ export function keepPass(
     const entries = [{ inputs, result }, ...readList<Entry>(file)];
     writeFileAtomic(file, JSON.stringify(entries.slice(0, KEEP)));
     pruneJobs(path.dirname(file));
-    const recent = recentFile(job.skill, job.operation);
-    const seen: Recent = {
-      code: codeIdentity(job.skill),
-      settings: settingsOf(Boolean(job.force), job.options ?? {}),
-      inputs,
-    };
-    const others = readList<Recent>(recent).filter(
-      (other) => JSON.stringify(other) !== JSON.stringify(seen),
-    );
-    writeFileAtomic(recent, JSON.stringify([seen, ...others].slice(0, KEEP)));
+    if (job.operation !== 'inspect') noteRecent(job, inputs);
   } catch {
     // A cache that cannot be written is only a slower next run.
   }
 }
 
+/** For passLikelyKept: the latest inputs of this skill's apply or remove passes. */
+function noteRecent(job: EditJob, inputs: PassInputs): void {
+  const recent = recentFile(job.skill, job.operation);
+  const seen: Recent = {
+    code: codeIdentity(job.skill),
+    settings: settingsOf(Boolean(job.force), job.options ?? {}),
+    inputs,
+  };
+  const others = readList<Recent>(recent).filter(
+    (other) => JSON.stringify(other) !== JSON.stringify(seen),
+  );
+  writeFileAtomic(recent, JSON.stringify([seen, ...others].slice(0, KEEP)));
+}
+
 /**
  * Whether a kept pass of this skill's apply or remove will most likely serve
  * this target: one of the latest ones read files that are still the same
- * here, with the same code. The CLI then starts no worker for the pass; if
- * the job turns out different after all, the pass runs in the main thread.
+ * here, with the same code and settings. The CLI then starts no worker for
+ * the pass; if the job turns out different after all, it starts one then.
  */
 export function passLikelyKept(
   skill: string,

@@ -155,4 +155,45 @@ if (isMainThread) process.on('exit', () => {
       [],
     );
   });
+
+  it('skill-status keeps its detection of each edit the same way: a kept one is used until a file changes', async () => {
+    const status = (target: string) =>
+      runCli('skill-status', ['--target', target, '--json'], {
+        env: { SKILL_APPLICATOR_CACHE_DIR: cacheDir },
+      });
+    const editsOf = (stdout: string) =>
+      (
+        JSON.parse(stdout) as {
+          skills: { skill: string; edits: { state: string }[] }[];
+        }
+      ).skills.find((skill) => skill.skill === SKILL)!.edits;
+    const fresh = await status(await copy());
+    expect(fresh.exitCode, fresh.stderr).toBe(0);
+    const states = editsOf(fresh.stdout).map((edit) => edit.state);
+    expect(states.length).toBeGreaterThan(0);
+    expect(new Set(states)).toEqual(new Set(['missing']));
+
+    // Mark the kept detections: every edit "drifted".
+    for (const file of entryFiles()) {
+      const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        result: unknown;
+      }[];
+      for (const entry of entries) {
+        if (!Array.isArray(entry.result)) continue;
+        for (const edit of entry.result as { state: string }[]) {
+          edit.state = 'drifted';
+        }
+      }
+      fs.writeFileSync(file, JSON.stringify(entries));
+    }
+    const kept = await status(await copy());
+    expect(editsOf(kept.stdout).map((edit) => edit.state)).toEqual(
+      states.map(() => 'drifted'),
+    );
+
+    const changed = await copy();
+    fs.appendFileSync(path.join(changed, 'src', 'index.ts'), '// mine\n');
+    const detected = await status(changed);
+    expect(editsOf(detected.stdout).map((edit) => edit.state)).toEqual(states);
+  });
 });
