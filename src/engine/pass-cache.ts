@@ -8,7 +8,7 @@
  * - the job itself: skill, operation, codemod ids, the templates already
  *   planned in memory, --force, and the target's settings (prettier, exports);
  * - the code that ran: every module of the engine and of the skill's
- *   codemods, and ts-morph, by path, size and modification time;
+ *   codemods, ts-morph and picomatch, by path, size and modification time;
  * - every target file the pass read, by content hash (or its absence), and
  *   the files each codemod's glob matched.
  *
@@ -81,7 +81,7 @@ function statTree(dir: string, into: string[]): void {
 
 const identities = new Map<string, string>();
 
-/** The code whose behaviour the result is: the engine, the skill's codemods, ts-morph. */
+/** The code whose behaviour the result is: the engine, the skill's codemods, its libraries. */
 function codeIdentity(skill: string): string {
   let identity = identities.get(skill);
   if (identity === undefined) {
@@ -100,7 +100,7 @@ function statCode(skill: string): string {
     if (dir) statTree(dir, parts);
   }
   const require = createRequire(import.meta.url);
-  for (const name of ['ts-morph', '@ts-morph/common']) {
+  for (const name of ['ts-morph', '@ts-morph/common', 'picomatch']) {
     const file = require.resolve(name);
     const { size, mtimeMs } = fs.statSync(file);
     parts.push(`${file} ${size} ${mtimeMs}`);
