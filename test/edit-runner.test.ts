@@ -14,6 +14,7 @@ import { prestartEditWorker, runEditJob } from '../src/engine/edit-runner.js';
 import type { EditJob } from '../src/engine/edits.js';
 import { loadCodemods } from '../src/engine/codemod-loader.js';
 import { runEdits } from '../src/engine/edits.js';
+import { mainThreadProbe } from './helpers/main-thread-probe.js';
 import { loadManifest } from '../src/engine/manifest.js';
 import {
   FILES_ONLY,
@@ -88,19 +89,9 @@ describe('the codemod pass in a worker thread', () => {
 describe('the CLI', () => {
   it('never loads the TypeScript compiler on its main thread: dry run, apply, remove', async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'main-thread-'));
-    const probe = path.join(work, 'probe.mjs');
-    const report = path.join(work, 'loaded.json');
-    fs.writeFileSync(
-      probe,
-      `import fs from 'node:fs';
-import Module from 'node:module';
-import { isMainThread } from 'node:worker_threads';
-if (isMainThread) process.on('exit', () => {
-  fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify(Object.keys(Module._cache)));
-});
-`,
-    );
-    const env = { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` };
+    const probe = mainThreadProbe(work);
+    // Every pass runs (in the worker): none is served from kept passes.
+    const env = { ...probe.env, SKILL_APPLICATOR_PASS_CACHE: 'off' };
     const { root: dir } = await sampleJob('apply');
     const target = ['add-codex-provider', '--target', dir];
     const runs = [
@@ -120,14 +111,13 @@ if (isMainThread) process.on('exit', () => {
       const run = await runCli(bin, [...args], { env });
       expect(run.exitCode).toBe(0);
       expect(run.stdout + run.stderr).toContain(says);
-      const loaded = JSON.parse(fs.readFileSync(report, 'utf8')) as string[];
+      const loaded = probe.loaded();
       // The probe sees CommonJS modules loaded there (picocolors is one)...
       expect(loaded.some((file) => file.includes('picocolors'))).toBe(true);
       // ...and none of ts-morph's: those load in the worker only.
       expect(loaded.filter((file) => /ts-morph|typescript/.test(file))).toEqual(
         [],
       );
-      fs.rmSync(report);
     }
     fs.rmSync(work, { recursive: true, force: true });
   });

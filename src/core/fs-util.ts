@@ -24,10 +24,15 @@ const UNWALKED_DIRS = new Set([
 ]);
 
 /**
- * Every file under root (posix, relative to root, sorted), skipping
- * UNWALKED_DIRS at any depth; only those under `within` when it is given.
+ * Every file under root (posix, relative to root, sorted), skipping the
+ * folders named in `skipped` (a target's: UNWALKED_DIRS) at any depth; only
+ * those under `within` when it is given.
  */
-export function listFiles(root: string, within = ''): string[] {
+export function listFiles(
+  root: string,
+  within = '',
+  skipped: ReadonlySet<string> = UNWALKED_DIRS,
+): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
     let entries: fs.Dirent[];
@@ -37,7 +42,7 @@ export function listFiles(root: string, within = ''): string[] {
       return;
     }
     for (const entry of entries) {
-      if (UNWALKED_DIRS.has(entry.name)) continue;
+      if (skipped.has(entry.name)) continue;
       const absolute = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(absolute);
       else if (entry.isFile())

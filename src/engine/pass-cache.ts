@@ -58,24 +58,14 @@ export function passCacheEnabled(): boolean {
   return process.env.SKILL_APPLICATOR_PASS_CACHE !== 'off';
 }
 
-/** Size and modification time of every file under `dir` (skipping test fixtures). */
+const NOT_CODE = new Set(['node_modules', '__testfixtures__']);
+
+/** Size and modification time of every module under `dir`, test fixtures aside. */
 function statTree(dir: string, into: string[]): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    if (entry.name === '__testfixtures__' || entry.name === 'node_modules') {
-      continue;
-    }
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) statTree(full, into);
-    else if (/\.[cm]?[jt]s$/.test(entry.name)) {
-      const { size, mtimeMs } = fs.statSync(full);
-      into.push(`${full} ${size} ${mtimeMs}`);
-    }
+  for (const file of listFiles(dir, '', NOT_CODE)) {
+    if (!/\.[cm]?[jt]s$/.test(file)) continue;
+    const { size, mtimeMs } = fs.statSync(path.join(dir, file));
+    into.push(`${dir}/${file} ${size} ${mtimeMs}`);
   }
 }
 

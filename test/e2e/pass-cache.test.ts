@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runCli, TOOL_ROOT } from '../helpers/cli.js';
+import { mainThreadProbe } from '../helpers/main-thread-probe.js';
 import { createSampleCopy, type SampleCopy } from '../helpers/sample.js';
 
 const SKILL = 'add-codex-provider';
@@ -131,25 +131,12 @@ describe('kept codemod passes', () => {
     // The index of recent passes still matches this copy; the pass is gone.
     for (const file of entryFiles()) fs.rmSync(file);
     // Which CommonJS modules the main thread loaded (ts-morph's would be).
-    const probe = path.join(cacheDir, 'probe.mjs');
-    const report = path.join(cacheDir, 'loaded.json');
-    fs.writeFileSync(
-      probe,
-      `import fs from 'node:fs';
-import Module from 'node:module';
-import { isMainThread } from 'node:worker_threads';
-if (isMainThread) process.on('exit', () => {
-  fs.writeFileSync(${JSON.stringify(report)}, JSON.stringify(Object.keys(Module._cache)));
-});
-`,
-    );
-    const run = await dryRun(await copy(), {
-      NODE_OPTIONS: `--import=${pathToFileURL(probe).href}`,
-    });
+    const probe = mainThreadProbe(cacheDir);
+    const run = await dryRun(await copy(), probe.env);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toBe(first);
     // It ran in a worker started late, not on the main thread.
-    const loaded = JSON.parse(fs.readFileSync(report, 'utf8')) as string[];
+    const loaded = probe.loaded();
     expect(loaded.some((file) => file.includes('picocolors'))).toBe(true);
     expect(loaded.filter((file) => /ts-morph|typescript/.test(file))).toEqual(
       [],
