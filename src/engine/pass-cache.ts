@@ -2,15 +2,16 @@
  * Results of the codemod pass (./edits.ts) and of status's detection of each
  * edit (../commands/status.ts), kept so that running the same again on the
  * same files skips loading the TypeScript compiler altogether: a dry run
- * followed by the apply, status after status, every copy of one checkout. Like ccache, an entry is used only when everything the pass
- * depended on is as it was:
+ * followed by the apply, status after status, every copy of one checkout.
+ * Like ccache, an entry is used only when everything the pass depended on is
+ * as it was:
  *
  * - the job itself: skill, operation, codemod ids, the templates already
  *   planned in memory, --force, and the target's settings (prettier, exports);
  * - the code that ran: every module of the engine and of the skill's
  *   codemods, ts-morph and picomatch, by path, size and modification time;
  * - every target file the pass read, by content hash (or its absence), and
- *   the files each codemod's glob matched.
+ *   the files found in each folder a codemod's glob searched.
  *
  * The target's own path is not part of it: the result holds only
  * target-relative paths (a result that names the path is not kept). Anything
