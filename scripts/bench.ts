@@ -15,24 +15,26 @@
  * README's Benchmark section for the knobs (BENCH_RUNS, BENCH_FULL_RUNS,
  * BENCH_VARIANT_FULL_RUNS, BENCH_SAMPLES).
  */
-import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 
-import { loadManifest } from '../src/engine/manifest.js';
-import {
-  binLinksInto,
-  HIDDEN_LOCK,
-  readModuleEntries,
-} from '../src/core/node-modules-snapshot.js';
 import { TOOL_ROOT } from '../src/core/paths.js';
-import { NPM_FLAGS } from '../src/steps/npm.js';
+import { loadManifest } from '../src/engine/manifest.js';
 import { assertSupportedRelease } from '../src/engine/target.js';
+import {
+  BenchFailure,
+  FILES_ONLY,
+  helpers,
+  median,
+  SKILL,
+  timed,
+  tool,
+  type Bench,
+} from './bench/common.js';
+import { fullRuns } from './bench/full-apply.js';
 
-const SKILL = 'add-codex-provider';
 const count = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
   return Number.isInteger(value) && value > 0 ? value : fallback;
@@ -51,39 +53,7 @@ const TARGETS = {
   rssMb: 150,
 };
 
-const BIN = path.join(TOOL_ROOT, 'dist', 'scripts');
-const FILES_ONLY = ['--yes', '--skip-install', '--skip-build', '--no-restart'];
 const FLOOR = ['-e', "require('typescript')"];
-
-/** What the bench uses of test/helpers/sample.ts (loaded with tsx: test/ is not built). */
-interface SampleHelpers {
-  listVariants(): string[];
-  materialiseSample(variant: string, dir: string): Promise<void>;
-  createSampleCopy(
-    variant?: string,
-    options?: { install?: boolean },
-  ): Promise<{ dir: string; cleanup(): Promise<void> }>;
-  sampleEnv(): NodeJS.ProcessEnv;
-  treeSnapshot(dir: string): Promise<Record<string, string>>;
-  diffSnapshots(
-    before: Record<string, string>,
-    after: Record<string, string>,
-  ): { added: string[]; removed: string[]; changed: string[] };
-}
-
-const helpers = (await tsImport(
-  pathToFileURL(path.join(TOOL_ROOT, 'test', 'helpers', 'sample.ts')).href,
-  import.meta.url,
-)) as SampleHelpers;
-
-class BenchFailure extends Error {}
-
-interface Bench {
-  work: string;
-  env: NodeJS.ProcessEnv;
-  probe: string;
-  rssFile: string;
-}
 
 /** Preloaded into the memory runs only: the process's peak RSS (all threads), written at exit. */
 function rssProbe(dir: string): string {
@@ -101,42 +71,6 @@ if (isMainThread) {
   );
   return probe;
 }
-
-function lastLines(text: string, lines = 6): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n    ');
-}
-
-/** Run a program to completion; ms of wall time. */
-async function timed(
-  bench: Bench,
-  file: string,
-  args: string[],
-  cwd: string,
-): Promise<number> {
-  const started = process.hrtime.bigint();
-  const run = await execa(file, args, {
-    cwd,
-    env: bench.env,
-    extendEnv: false,
-    reject: false,
-    all: true,
-  });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (run.exitCode !== 0) {
-    throw new BenchFailure(
-      `\`${[path.basename(file), ...args].join(' ')}\` in ${cwd} exited with ${run.exitCode}:\n    ${lastLines(run.all ?? '')}`,
-    );
-  }
-  return ms;
-}
-
-const tool = (script: string, target: string, args: string[]) => [
-  path.join(BIN, script),
-  SKILL,
-  '--target',
-  target,
-  ...args,
-];
 
 interface Light {
   floor: number;
@@ -170,133 +104,6 @@ async function lightCycle(
   const remove = await measure('remove-skill.js', FILES_ONLY);
   fs.rmSync(dir, { recursive: true, force: true });
   return { floor, dryRun, apply, remove };
-}
-
-interface Full {
-  install: number;
-  packageBuild: number;
-  build: number;
-  parts: number;
-  apply: number;
-}
-
-/** An installed copy and how to put it back as it was after each half. */
-async function installedCopy(variant: string) {
-  const copy = await helpers.createSampleCopy(variant, { install: true });
-  const hiddenLock = path.join(copy.dir, 'node_modules', HIDDEN_LOCK);
-  const pristine = {
-    tree: await helpers.treeSnapshot(copy.dir),
-    modules: JSON.stringify(readModuleEntries(copy.dir)),
-    hiddenLock: fs.existsSync(hiddenLock)
-      ? fs.readFileSync(hiddenLock)
-      : undefined,
-  };
-  const names = Object.keys(loadManifest(SKILL).dependencies);
-  /** Everything but node_modules from the sample again; npm's changes to node_modules undone. */
-  const reset = async () => {
-    for (const entry of fs.readdirSync(copy.dir)) {
-      if (entry === 'node_modules') continue;
-      fs.rmSync(path.join(copy.dir, entry), { recursive: true, force: true });
-    }
-    await helpers.materialiseSample(variant, copy.dir);
-    const modules = path.join(copy.dir, 'node_modules');
-    for (const entry of [
-      ...names,
-      ...binLinksInto(readModuleEntries(copy.dir), names),
-    ]) {
-      fs.rmSync(path.join(modules, entry), { recursive: true, force: true });
-    }
-    // Written last, so newer than every folder: npm trusts it only then.
-    if (pristine.hiddenLock) fs.writeFileSync(hiddenLock, pristine.hiddenLock);
-    const diff = helpers.diffSnapshots(
-      pristine.tree,
-      await helpers.treeSnapshot(copy.dir),
-    );
-    const same =
-      diff.added.length + diff.removed.length + diff.changed.length === 0 &&
-      JSON.stringify(readModuleEntries(copy.dir)) === pristine.modules;
-    if (!same) {
-      throw new BenchFailure(
-        `could not reset ${copy.dir}: ${JSON.stringify(diff)}`,
-      );
-    }
-  };
-  return { dir: copy.dir, reset, cleanup: copy.cleanup };
-}
-
-/**
- * The full apply and its parts by hand, on one installed copy, reset after
- * each; the order alternates so that neither always runs first.
- */
-async function fullRuns(
-  bench: Bench,
-  variant: string,
-  runs: number,
-): Promise<Full[]> {
-  const manifest = loadManifest(SKILL);
-  const specs = Object.values(manifest.dependencies)
-    .filter((spec) => spec.startsWith('file:'))
-    .map((spec) => `./${spec.slice('file:'.length)}`);
-  const copy = await installedCopy(variant);
-  const results: Full[] = [];
-  try {
-    for (let run = 0; run < runs; run++) {
-      const result = {} as Full;
-      const parts = async () => {
-        await timed(
-          bench,
-          'node',
-          tool('apply-skill.js', copy.dir, [...FILES_ONLY, '--skip-auth']),
-          TOOL_ROOT,
-        );
-        result.install = await timed(
-          bench,
-          'npm',
-          ['install', ...specs, ...NPM_FLAGS],
-          copy.dir,
-        );
-        result.packageBuild = 0;
-        for (const pkg of manifest.packages) {
-          result.packageBuild += await timed(
-            bench,
-            'npm',
-            ['run', 'build'],
-            path.join(copy.dir, pkg),
-          );
-        }
-        result.build = await timed(bench, 'npm', ['run', 'build'], copy.dir);
-        result.parts = result.install + result.packageBuild + result.build;
-      };
-      const apply = async () => {
-        result.apply = await timed(
-          bench,
-          'node',
-          tool('apply-skill.js', copy.dir, [
-            '--yes',
-            '--skip-auth',
-            '--no-restart',
-          ]),
-          TOOL_ROOT,
-        );
-      };
-      for (const half of run % 2 === 0 ? [parts, apply] : [apply, parts]) {
-        await half();
-        await copy.reset();
-      }
-      results.push(result);
-    }
-  } finally {
-    await copy.cleanup();
-  }
-  return results;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 const ms = (value: number) => `${value.toFixed(0)} ms`;

@@ -1,0 +1,143 @@
+/**
+ * The full apply (install and builds; no sign-in, no restart) and its parts
+ * run by hand one after another, on one installed copy of a sample.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import {
+  binLinksInto,
+  HIDDEN_LOCK,
+  readModuleEntries,
+} from '../../src/core/node-modules-snapshot.js';
+import { TOOL_ROOT } from '../../src/core/paths.js';
+import { loadManifest } from '../../src/engine/manifest.js';
+import { NPM_FLAGS } from '../../src/steps/npm.js';
+import {
+  BenchFailure,
+  FILES_ONLY,
+  helpers,
+  SKILL,
+  timed,
+  tool,
+  type Bench,
+} from './common.js';
+
+export interface Full {
+  install: number;
+  packageBuild: number;
+  build: number;
+  parts: number;
+  apply: number;
+}
+
+/** An installed copy and how to put it back as it was after each half. */
+async function installedCopy(variant: string) {
+  const copy = await helpers.createSampleCopy(variant, { install: true });
+  const hiddenLock = path.join(copy.dir, 'node_modules', HIDDEN_LOCK);
+  const pristine = {
+    tree: await helpers.treeSnapshot(copy.dir),
+    modules: JSON.stringify(readModuleEntries(copy.dir)),
+    hiddenLock: fs.existsSync(hiddenLock)
+      ? fs.readFileSync(hiddenLock)
+      : undefined,
+  };
+  const names = Object.keys(loadManifest(SKILL).dependencies);
+  /** Everything but node_modules from the sample again; npm's changes to node_modules undone. */
+  const reset = async () => {
+    for (const entry of fs.readdirSync(copy.dir)) {
+      if (entry === 'node_modules') continue;
+      fs.rmSync(path.join(copy.dir, entry), { recursive: true, force: true });
+    }
+    await helpers.materialiseSample(variant, copy.dir);
+    const modules = path.join(copy.dir, 'node_modules');
+    for (const entry of [
+      ...names,
+      ...binLinksInto(readModuleEntries(copy.dir), names),
+    ]) {
+      fs.rmSync(path.join(modules, entry), { recursive: true, force: true });
+    }
+    // Written last, so newer than every folder: npm trusts it only then.
+    if (pristine.hiddenLock) fs.writeFileSync(hiddenLock, pristine.hiddenLock);
+    const diff = helpers.diffSnapshots(
+      pristine.tree,
+      await helpers.treeSnapshot(copy.dir),
+    );
+    const same =
+      diff.added.length + diff.removed.length + diff.changed.length === 0 &&
+      JSON.stringify(readModuleEntries(copy.dir)) === pristine.modules;
+    if (!same) {
+      throw new BenchFailure(
+        `could not reset ${copy.dir}: ${JSON.stringify(diff)}`,
+      );
+    }
+  };
+  return { dir: copy.dir, reset, cleanup: copy.cleanup };
+}
+
+/**
+ * The full apply and its parts by hand, on one installed copy, reset after
+ * each; the order alternates so that neither always runs first.
+ */
+export async function fullRuns(
+  bench: Bench,
+  variant: string,
+  runs: number,
+): Promise<Full[]> {
+  const manifest = loadManifest(SKILL);
+  const specs = Object.values(manifest.dependencies)
+    .filter((spec) => spec.startsWith('file:'))
+    .map((spec) => `./${spec.slice('file:'.length)}`);
+  const copy = await installedCopy(variant);
+  const results: Full[] = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      const result = {} as Full;
+      const parts = async () => {
+        await timed(
+          bench,
+          'node',
+          tool('apply-skill.js', copy.dir, [...FILES_ONLY, '--skip-auth']),
+          TOOL_ROOT,
+        );
+        result.install = await timed(
+          bench,
+          'npm',
+          ['install', ...specs, ...NPM_FLAGS],
+          copy.dir,
+        );
+        result.packageBuild = 0;
+        for (const pkg of manifest.packages) {
+          result.packageBuild += await timed(
+            bench,
+            'npm',
+            ['run', 'build'],
+            path.join(copy.dir, pkg),
+          );
+        }
+        result.build = await timed(bench, 'npm', ['run', 'build'], copy.dir);
+        result.parts = result.install + result.packageBuild + result.build;
+      };
+      const apply = async () => {
+        result.apply = await timed(
+          bench,
+          'node',
+          tool('apply-skill.js', copy.dir, [
+            '--yes',
+            '--skip-auth',
+            '--no-restart',
+          ]),
+          TOOL_ROOT,
+        );
+      };
+      for (const half of run % 2 === 0 ? [parts, apply] : [apply, parts]) {
+        await half();
+        await copy.reset();
+      }
+      results.push(result);
+    }
+  } finally {
+    await copy.cleanup();
+  }
+  return results;
+}
