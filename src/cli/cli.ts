@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { Argv } from 'yargs';
 
 import { applySkill } from '../commands/apply.js';
+import { asksForHelpOrVersion } from '../core/argv.js';
 import {
   asSkillError,
   EXIT_FAILED,
@@ -131,9 +132,6 @@ function renderSuccess(result: RunResult, reporter: Reporter): void {
   for (const line of result.next) reporter.info(line);
 }
 
-const asksForHelp = (argv: string[]) =>
-  argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
-
 export async function runCli(
   operation: Operation,
   argv = hideBin(process.argv),
@@ -149,7 +147,7 @@ export async function runCli(
     return fail(thrown, operation, skillNamed(argv), reporter, json);
   }
   const unknown = unknownSkillNamed(argv);
-  if (unknown !== undefined && !asksForHelp(argv)) {
+  if (unknown !== undefined && !asksForHelpOrVersion(argv)) {
     try {
       loadManifest(unknown); // Throws the unknown skill's usage error.
     } catch (thrown) {

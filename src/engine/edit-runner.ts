@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { SerializedError } from './edit-worker.js';
 import type { PassInputs } from './codemod-files.js';
 import type { EditJob, EditResult } from './edits.js';
+import { asksForHelpOrVersion } from '../core/argv.js';
 import { SkillError } from '../core/errors.js';
 import { cachedPass, keepPass, passLikelyKept } from './pass-cache.js';
 import { locateSkill } from './skill-location.js';
@@ -20,11 +21,6 @@ type Reply =
 
 let worker: Worker | undefined;
 let replies: Promise<Reply> | undefined;
-
-/** Commands that never plan: no worker for them. */
-function plansNothing(argv: string[]): boolean {
-  return argv.some((arg) => ['--help', '-h', '--version'].includes(arg));
-}
 
 /** The --target of a command line, resolved (the current folder without one). */
 function targetIn(argv: string[]): string {
@@ -53,7 +49,8 @@ export function prestartEditWorker(
   argv: string[],
   operation?: EditJob['operation'],
 ): void {
-  if (worker || plansNothing(argv)) return;
+  // Help and --version never plan: no worker for them.
+  if (worker || asksForHelpOrVersion(argv)) return;
   if (operation && passLikelyKeptFor(argv, operation)) {
     skippedFor = argv;
     return;
