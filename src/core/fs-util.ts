@@ -24,6 +24,20 @@ const UNWALKED_DIRS = new Set([
 ]);
 
 /**
+ * A file's text, or null when no file is there (nothing, or a folder). A
+ * file that is there but cannot be read throws.
+ */
+export function readFileIfPresent(file: string): string | null {
+  let isFile: boolean;
+  try {
+    isFile = fs.statSync(file).isFile();
+  } catch {
+    return null;
+  }
+  return isFile ? fs.readFileSync(file, 'utf8') : null;
+}
+
+/**
  * Every file under root (posix, relative to root, sorted), skipping the
  * folders named in `skipped` (a target's: UNWALKED_DIRS) at any depth; only
  * those under `within` when it is given.

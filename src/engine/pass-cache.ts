@@ -23,7 +23,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { listFiles, sha256, writeFileAtomic } from '../core/fs-util.js';
+import {
+  listFiles,
+  readFileIfPresent,
+  sha256,
+  writeFileAtomic,
+} from '../core/fs-util.js';
 import {
   readCodemodOptions,
   type CodemodOptions,
@@ -152,19 +157,10 @@ function readList<T>(file: string): T[] {
   }
 }
 
-/** The target file as the pass's tree reads it: its text, or null when it is not a file. */
-function readTargetFile(root: string, relative: string): string | null {
-  const file = path.join(root, relative);
-  try {
-    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : null;
-  } catch {
-    return null;
-  }
-}
-
 function stillTrue(inputs: PassInputs, root: string): boolean {
   for (const [relative, hash] of Object.entries(inputs.files)) {
-    const text = readTargetFile(root, relative);
+    // As the pass's tree reads it (src/engine/tree.ts).
+    const text = readFileIfPresent(path.join(root, relative));
     if ((text === null ? null : sha256(text)) !== hash) return false;
   }
   for (const [base, files] of Object.entries(inputs.listings)) {

@@ -1,5 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
+
+import { readFileIfPresent } from '../core/fs-util.js';
 
 /** One file's planned change; `null` means the file does not exist on that side. */
 export interface FileChange {
@@ -38,13 +39,7 @@ export class Tree {
 
   private original(relative: string): string | null {
     if (!this.originals.has(relative)) {
-      const file = this.absolute(relative);
-      this.originals.set(
-        relative,
-        fs.existsSync(file) && fs.statSync(file).isFile()
-          ? fs.readFileSync(file, 'utf8')
-          : null,
-      );
+      this.originals.set(relative, readFileIfPresent(this.absolute(relative)));
     }
     return this.originals.get(relative) ?? null;
   }
