@@ -142,13 +142,12 @@ export async function runEditJob(
     keepPass(job, reply.result, reply.inputs);
     return reply.result;
   }
-  const [{ runEdits }, { loadCodemods }] = await Promise.all([
+  const [{ runRecordedEdits }, { loadCodemods }] = await Promise.all([
     import('./edits.js'),
     import('./codemod-loader.js'),
   ]);
-  const inputs: PassInputs = { files: {}, listings: {} };
   const codemods = await loadCodemods(job.skill, job.codemods);
-  const result = runEdits(job, codemods, inputs);
+  const { result, inputs } = runRecordedEdits(job, codemods);
   keepPass(job, result, inputs);
   return result;
 }

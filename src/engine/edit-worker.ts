@@ -7,7 +7,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { enableCompileCache, saveCompileCache } from './compile-cache.js';
-import type { PassInputs } from './codemod-files.js';
 import type { EditJob } from './edits.js';
 import { SkillError } from '../core/errors.js';
 import { loadManifest } from './manifest.js';
@@ -15,7 +14,7 @@ import { locateSkill } from './skill-location.js';
 
 enableCompileCache();
 // Imported only now, so that the cache is in place before ts-morph loads.
-const [{ runEdits }, { loadCodemods }] = await Promise.all([
+const [{ runRecordedEdits }, { loadCodemods }] = await Promise.all([
   import('./edits.js'),
   import('./codemod-loader.js'),
 ]);
@@ -42,9 +41,8 @@ parentPort?.on('message', (job: EditJob) => {
 
 async function answer(job: EditJob): Promise<void> {
   try {
-    const inputs: PassInputs = { files: {}, listings: {} };
     const codemods = await loadCodemods(job.skill, job.codemods);
-    const result = runEdits(job, codemods, inputs);
+    const { result, inputs } = runRecordedEdits(job, codemods);
     // A pass that stopped on a problem ran less of the parser than a usual
     // one: let a later, complete run be the one that saves the cache.
     if (result.problems.length === 0) saveCompileCache();

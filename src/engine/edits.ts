@@ -219,3 +219,12 @@ export function runEdits(
   }
   return result;
 }
+
+/** The pass, and what it read of the target (for ./pass-cache.ts). */
+export function runRecordedEdits(
+  job: EditJob,
+  codemods: CodemodSet,
+): { result: EditResult; inputs: PassInputs } {
+  const inputs: PassInputs = { files: {}, listings: {} };
+  return { result: runEdits(job, codemods, inputs), inputs };
+}
