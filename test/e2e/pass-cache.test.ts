@@ -50,17 +50,25 @@ function entryFiles(): string[] {
     .map((name) => path.join(passesDir(), name));
 }
 
-/** Put MARKER at the end of every file text the kept passes would write. */
-function markKeptPasses(): void {
+/** Change every kept result in place: kept passes (objects) and kept detections (arrays) alike. */
+function rewriteKeptResults(change: (result: unknown) => void): void {
   for (const file of entryFiles()) {
     const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-      result: { writes: { after: string }[] };
+      result: unknown;
     }[];
-    for (const { result } of entries) {
-      for (const write of result.writes) write.after += `${MARKER}\n`;
-    }
+    for (const entry of entries) change(entry.result);
     fs.writeFileSync(file, JSON.stringify(entries));
   }
+}
+
+/** Put MARKER at the end of every file text the kept passes would write. */
+function markKeptPasses(): void {
+  rewriteKeptResults((result) => {
+    if (Array.isArray(result)) return; // a kept detection
+    for (const write of (result as { writes: { after: string }[] }).writes) {
+      write.after += `${MARKER}\n`;
+    }
+  });
 }
 
 describe('kept codemod passes', () => {
@@ -161,18 +169,10 @@ describe('kept codemod passes', () => {
     expect(new Set(states)).toEqual(new Set(['missing']));
 
     // Mark the kept detections: every edit "drifted".
-    for (const file of entryFiles()) {
-      const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-        result: unknown;
-      }[];
-      for (const entry of entries) {
-        if (!Array.isArray(entry.result)) continue;
-        for (const edit of entry.result as { state: string }[]) {
-          edit.state = 'drifted';
-        }
-      }
-      fs.writeFileSync(file, JSON.stringify(entries));
-    }
+    rewriteKeptResults((result) => {
+      if (!Array.isArray(result)) return; // a kept pass
+      for (const edit of result as { state: string }[]) edit.state = 'drifted';
+    });
     const kept = await status(await copy());
     expect(editsOf(kept.stdout).map((edit) => edit.state)).toEqual(
       states.map(() => 'drifted'),
