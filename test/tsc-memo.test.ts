@@ -141,6 +141,29 @@ describe('the memoised tsc of sample copies', () => {
     expect(output(added)['extra.js']).toContain('extra = 1');
   });
 
+  it("replays with a new folder at the project's top that its include never enters, and compiles when the include could", async () => {
+    const files = { 'small/main.ts': 'export const top = 1;\n' };
+    // A folder NanoClaw makes when it runs, with TypeScript in it.
+    const data = { 'data/sessions/runner.ts': 'export const other = 2;\n' };
+    const first = await project(files);
+    expect((await tsc(first)).how).toBe('compiled');
+    const withData = await project({ ...files, ...data });
+    expect((await tsc(withData)).how).toBe('replayed');
+    expect(output(withData)).toEqual(output(first));
+
+    // An include starting with a wildcard may enter any folder at the top.
+    const wild = JSON.parse(PROJECT['tsconfig.small.json']);
+    wild.include = ['s*/**/*'];
+    const wildFiles = {
+      ...files,
+      'tsconfig.small.json': JSON.stringify(wild),
+    };
+    expect((await tsc(await project(wildFiles))).how).toBe('compiled');
+    expect((await tsc(await project({ ...wildFiles, ...data }))).how).toBe(
+      'compiled',
+    );
+  });
+
   it("in 'record' mode always compiles, and records for a copy that already has the output folder", async () => {
     const files = { 'small/main.ts': 'export const recorded = true;\n' };
     const recording = await project(files, 'record');

@@ -9,6 +9,8 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { sameListing } = require('./tsc-memo-scope.cjs');
+
 const sha1 = (data) => crypto.createHash('sha1').update(data).digest('hex');
 
 function kindOf(stat) {
@@ -111,7 +113,8 @@ function stillHolds(record, absolute, relative) {
   }
   const ignored = new Set(record.outputFolders);
   for (const [p, entries] of record.listings) {
-    if (listing(absolute(p), p, ignored) !== entries) return false;
+    const here = listing(absolute(p), p, ignored);
+    if (!sameListing(record.scope, p, entries, here)) return false;
   }
   for (const [p, real] of record.realpaths) {
     if (realpathOf(absolute(p), relative) !== real) return false;

@@ -11,7 +11,9 @@
  * Paths inside the copy are recorded relative to it, so one copy's build serves
  * another. Stats and listings made once tsc started writing are left out: they
  * are tsc making its output folders, which exist in one copy and not another;
- * so are those folders themselves (see ./tsc-memo-questions.cjs).
+ * so are those folders themselves (see ./tsc-memo-questions.cjs). In the
+ * listing of the project's folder only the entries its `include` can enter
+ * count (./tsc-memo-scope.cjs).
  *
  * Plain CommonJS on purpose: it is the `tsc` binary of a copy, started once per
  * build, and must not need a transform.
@@ -28,9 +30,10 @@ const {
   sha1,
   stillHolds,
 } = require('./tsc-memo-questions.cjs');
+const { includeScope } = require('./tsc-memo-scope.cjs');
 
 /** Bumped when what a record holds changes: old records are then never used. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Records kept per command; the oldest go first. */
 const KEEP = 64;
 
@@ -149,7 +152,10 @@ function main(root, memoDir, tscFile, mode = 'replay') {
   }
   note('compiled');
 
-  const record = { command: JSON.parse(command) };
+  const record = {
+    command: JSON.parse(command),
+    scope: includeScope(args, process.cwd(), relative),
+  };
   const finish = recordInto(record, relative);
   process.on('exit', (code) => {
     finish();
