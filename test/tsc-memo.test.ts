@@ -82,15 +82,19 @@ async function project(
   return copy.dir;
 }
 
-async function tsc(dir: string, args = ['-p', 'tsconfig.small.json']) {
-  fs.rmSync(log, { force: true });
+async function tsc(
+  dir: string,
+  args = ['-p', 'tsconfig.small.json'],
+  logFile = log,
+) {
+  fs.rmSync(logFile, { force: true });
   const run = await execa(path.join(dir, 'node_modules', '.bin', 'tsc'), args, {
     cwd: dir,
-    env: { ...sampleEnv(), TSC_MEMO_LOG: log },
+    env: { ...sampleEnv(), TSC_MEMO_LOG: logFile },
     extendEnv: false,
     reject: false,
   });
-  const how = fs.readFileSync(log, 'utf8').trim().split(' ')[0];
+  const how = fs.readFileSync(logFile, 'utf8').trim().split(' ')[0];
   return { how, exitCode: run.exitCode, stdout: run.stdout };
 }
 
@@ -162,6 +166,33 @@ describe('the memoised tsc of sample copies', () => {
     expect((await tsc(await project({ ...wildFiles, ...data }))).how).toBe(
       'compiled',
     );
+  });
+
+  it('a copy that asks while another compiles the same build waits for it, then replays it', async () => {
+    // Enough code for the first compile to be still running when the second asks.
+    const big = Array.from(
+      { length: 3000 },
+      (_, i) => `export const f${i} = (n: number): number => n + ${i};\n`,
+    ).join('');
+    const files = { 'small/big.ts': big };
+    const [first, second] = await Promise.all([project(files), project(files)]);
+    const compiling = tsc(first, undefined, path.join(memoDir, 'first.log'));
+    const marked = () =>
+      fs
+        .readdirSync(memoDir, { recursive: true, encoding: 'utf8' })
+        .some((name) => name.includes('in-flight-'));
+    while (!marked()) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const waited = await tsc(
+      second,
+      undefined,
+      path.join(memoDir, 'second.log'),
+    );
+    expect((await compiling).how).toBe('compiled');
+    expect(waited.how).toBe('replayed');
+    expect(output(second)).toEqual(output(first));
+    expect(output(second)['big.js']).toContain('f2999');
+    expect(marked()).toBe(false);
   });
 
   it("in 'record' mode always compiles, and records for a copy that already has the output folder", async () => {

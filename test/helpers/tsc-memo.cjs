@@ -13,7 +13,8 @@
  * are tsc making its output folders, which exist in one copy and not another;
  * so are those folders themselves (see ./tsc-memo-questions.cjs). In the
  * listing of the project's folder only the entries its `include` can enter
- * count (./tsc-memo-scope.cjs).
+ * count (./tsc-memo-scope.cjs). A run that finds no record while another
+ * copy compiles the same command waits for that record (./tsc-memo-in-flight.cjs).
  *
  * Plain CommonJS on purpose: it is the `tsc` binary of a copy, started once per
  * build, and must not need a transform.
@@ -30,6 +31,7 @@ const {
   sha1,
   stillHolds,
 } = require('./tsc-memo-questions.cjs');
+const { markCompiling, waitForOthers } = require('./tsc-memo-in-flight.cjs');
 const { includeScope } = require('./tsc-memo-scope.cjs');
 
 /** Bumped when what a record holds changes: old records are then never used. */
@@ -66,6 +68,15 @@ function readRecord(dir, name) {
   } catch {
     return undefined; // Pruned by another run meanwhile, or unreadable.
   }
+}
+
+/** The first kept record whose every question gets the same answer here. */
+function matchingRecord(dir, absolute, relative) {
+  for (const name of recordNames(dir)) {
+    const record = readRecord(dir, name);
+    if (record && stillHolds(record, absolute, relative)) return record;
+  }
+  return undefined;
 }
 
 /** For the helper's own test: whether a run compiled or replayed. */
@@ -141,16 +152,19 @@ function main(root, memoDir, tscFile, mode = 'replay') {
   ]);
   const dir = path.join(memoDir, sha1(command));
 
-  const names = recordNames(dir);
-  const compile = mustCompile(mode, relative(process.cwd()), args);
-  for (const name of compile ? [] : names) {
-    const record = readRecord(dir, name);
-    if (record && stillHolds(record, absolute, relative)) {
+  if (!mustCompile(mode, relative(process.cwd()), args)) {
+    const found =
+      matchingRecord(dir, absolute, relative) ??
+      (waitForOthers(dir)
+        ? matchingRecord(dir, absolute, relative)
+        : undefined);
+    if (found) {
       note('replayed');
-      return replay(record, absolute);
+      return replay(found, absolute);
     }
   }
   note('compiled');
+  const compiled = markCompiling(dir);
 
   const record = {
     command: JSON.parse(command),
@@ -161,10 +175,12 @@ function main(root, memoDir, tscFile, mode = 'replay') {
     finish();
     // tsc's own answers: built, or diagnostics with or without output. Any
     // other code is a crash, whose stack trace is not recorded: not replayed.
-    if (![0, 1, 2].includes(code)) return;
-    record.exitCode = code;
-    prune(dir, names);
-    save(dir, record);
+    if ([0, 1, 2].includes(code)) {
+      record.exitCode = code;
+      prune(dir, recordNames(dir));
+      save(dir, record);
+    }
+    compiled();
   });
   require(tscFile);
 }
