@@ -23,24 +23,23 @@ import { inspectTokens } from './token-status.js';
 
 const CONTAINER_ROUTING = 'add-provider-routing-container';
 
-function portTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      resolve(err.code === 'EADDRINUSE'),
-    );
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
-  });
-}
-
 /**
- * Busy twice, a moment apart: another doctor probing the same port at the
- * same time holds it for a millisecond, a real listener stays.
+ * Whether something listens on the port where the sign-in callback would.
+ * Asked by connecting, not by listening there for a moment: two doctors run
+ * at once would otherwise each take the other's probe for a busy port.
  */
-async function portBusy(port: number): Promise<boolean> {
-  if (!(await portTaken(port))) return false;
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  return portTaken(port);
+function portBusy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    const answer = (busy: boolean) => {
+      socket.destroy();
+      resolve(busy);
+    };
+    socket.once('connect', () => answer(true));
+    socket.once('error', () => answer(false));
+    // Nothing answers at all (a firewall dropping loopback): not a listener.
+    socket.setTimeout(2000, () => answer(false));
+  });
 }
 
 const check = (
