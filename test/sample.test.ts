@@ -558,7 +558,7 @@ describe.each(ISOLATIONS)(
     }
 
     beforeAll(async () => {
-      copy = await createSampleCopy('base', { build: true });
+      copy = await createSampleCopy('base', { build: true, memoTsc: true });
       await fs.writeFile(inCopy('.env'), 'ANTHROPIC_API_KEY=sk-test\n');
       runtime = await createFakeContainerRuntime({
         image: {
@@ -674,7 +674,7 @@ describe("the sample's GroupQueue (built)", () => {
   const inCopy = (...parts: string[]) => path.join(copy.dir, ...parts);
 
   beforeAll(async () => {
-    copy = await createSampleCopy('base', { build: true });
+    copy = await createSampleCopy('base', { build: true, memoTsc: true });
   });
   afterAll(() => copy?.cleanup());
 

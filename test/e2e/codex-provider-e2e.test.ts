@@ -95,7 +95,7 @@ beforeAll(async () => {
   [copy, pristine, codex, issuer] = await Promise.all([
     // A user's checkout is built and running before the skill comes (remove keeps that build).
     createSampleCopy('base', { build: true, git: true, memoTsc: true }),
-    createSampleCopy('base', { build: true }),
+    createSampleCopy('base', { build: true, memoTsc: true }),
     startFakeResponsesServer(),
     startFakeIssuer(),
   ]);
