@@ -35,6 +35,7 @@ import {
   VARIANTS_DIR,
   type SampleCopy,
 } from './helpers/sample.js';
+import { unformattedFiles } from './helpers/format-check.js';
 import { typeCheck } from './helpers/type-check.js';
 
 function run(dir: string, command: string, args: string[]) {
@@ -124,6 +125,30 @@ describe.concurrent('npm run build', () => {
   );
 });
 
+describe("the in-process check for a sample's prettier --check", () => {
+  it('lists a file its prettier would rewrite, and skips what .prettierignore names', async () => {
+    const copy = await createSampleCopy('base');
+    try {
+      const ugly = 'export const quoted = "double";\n';
+      await fsp.writeFile(path.join(copy.dir, 'src', 'ugly.ts'), ugly);
+      await fsp.writeFile(path.join(copy.dir, 'src', 'skipped.ts'), ugly);
+      await fsp.writeFile(
+        path.join(copy.dir, '.prettierignore'),
+        'src/skipped.ts\n',
+      );
+      expect(
+        await unformattedFiles(
+          copy.dir,
+          await ensureSampleInstall('base'),
+          'src/**/*.ts',
+        ),
+      ).toEqual(['src/ugly.ts']);
+    } finally {
+      await copy.cleanup();
+    }
+  });
+});
+
 describe.each(listVariants())('variant %s', (variant) => {
   let copy: SampleCopy;
 
@@ -174,10 +199,14 @@ describe.each(listVariants())('variant %s', (variant) => {
   });
 
   it('passes prettier --check on src', async () => {
-    await run(copy.dir, 'node_modules/.bin/prettier', [
-      '--check',
-      'src/**/*.ts',
-    ]);
+    // What its own `prettier --check "src/**/*.ts"` lists, asked in this process.
+    expect(
+      await unformattedFiles(
+        copy.dir,
+        await ensureSampleInstall(variant),
+        'src/**/*.ts',
+      ),
+    ).toEqual([]);
   });
 
   it('type-checks the code outside the build (setup/, container/agent-runner/)', async () => {
