@@ -4,9 +4,11 @@ import path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
+import { unformattedFiles } from '../helpers/format-check.js';
 import {
   createSampleCopy,
   diffSnapshots,
+  ensureSampleInstall,
   listVariants,
   sampleEnv,
   treeSnapshot,
@@ -79,17 +81,20 @@ describe.concurrent.each(listVariants().filter((variant) => variant !== 'v2'))(
       expect(pkg.dependencies['codex-oauth']).toBe('file:packages/codex-oauth');
       expect(pkg.scripts.build).toBe('tsc && tsc -p tsconfig.plugins.json');
 
-      // The target's own CI stays green: its vitest suite and prettier check.
-      // Its own binaries, as `npx` would pick them, without npm's start-up.
+      // The target's own CI stays green: its vitest suite (its own binary, as
+      // `npx` would pick it, without npm's start-up) and its format check (its
+      // own prettier, asked in this process; dry-run.test.ts runs the CLI).
       const vitest = await inTarget(target, 'node_modules/.bin/vitest', [
         'run',
       ]);
       expect(vitest.exitCode, vitest.all).toBe(0);
-      const prettier = await inTarget(target, 'node_modules/.bin/prettier', [
-        '--check',
-        'src/**/*.ts',
-      ]);
-      expect(prettier.exitCode, prettier.all).toBe(0);
+      expect(
+        await unformattedFiles(
+          target,
+          await ensureSampleInstall(variant),
+          'src/**/*.ts',
+        ),
+      ).toEqual([]);
 
       // Idempotent: a second apply changes nothing and says so.
       const applied = await treeSnapshot(target);
