@@ -13,6 +13,8 @@ import { pathToFileURL } from 'node:url';
 
 import picomatch from 'picomatch';
 
+import { listFiles } from '../../src/core/fs-util.js';
+
 type Prettier = typeof import('prettier');
 
 const loaded = new Map<string, Promise<Prettier>>();
@@ -29,17 +31,15 @@ function prettierOf(installDir: string): Promise<Prettier> {
   return prettier;
 }
 
-/** Files below `dir` (relative, POSIX) matching `glob`, node_modules left out. */
+/**
+ * Files below `dir` (relative, POSIX) matching `glob`, found the way a
+ * codemod's glob finds them (src/engine/codemod-files.ts): node_modules and
+ * the target's other unwalked folders left out.
+ */
 function matching(dir: string, glob: string): string[] {
+  const { base } = picomatch.scan(glob);
   const matches = picomatch(glob);
-  return fs
-    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((file) => file.split(path.sep).join('/'))
-    .filter((file) => !file.split('/').includes('node_modules'))
-    .filter(
-      (file) => matches(file) && fs.statSync(path.join(dir, file)).isFile(),
-    )
-    .sort();
+  return listFiles(dir, base).filter((file) => matches(file));
 }
 
 /**
