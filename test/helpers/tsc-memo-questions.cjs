@@ -9,8 +9,6 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { sameListing } = require('./tsc-memo-scope.cjs');
-
 const sha1 = (data) => crypto.createHash('sha1').update(data).digest('hex');
 
 function kindOf(stat) {
@@ -68,14 +66,32 @@ function shown(entries, relativeDir, ignored) {
   if (!entries) return '-';
   return entries
     .filter((entry) => !entry.startsWith('.'))
-    .filter(
-      (entry) =>
-        !ignored.has(
-          childOf(relativeDir, entry.slice(0, entry.lastIndexOf(':'))),
-        ),
-    )
+    .filter((entry) => !ignored.has(childOf(relativeDir, nameOf(entry))))
     .sort()
     .join('/');
+}
+
+const nameOf = (entry) => entry.slice(0, entry.lastIndexOf(':'));
+
+/** A recorded listing (`name:kind/...`) with only the entries of `names`. */
+function onlyNamed(entries, names) {
+  if (entries === '-') return entries;
+  return entries
+    .split('/')
+    .filter((entry) => names.includes(nameOf(entry)))
+    .join('/');
+}
+
+/**
+ * Whether a listing of `p` here answers as recorded, as far as it counts:
+ * in the project's folder only the entries of the record's include scope
+ * (./tsc-memo-scope.cjs).
+ */
+function sameListing(scope, p, recorded, here) {
+  if (scope && p === scope.dir) {
+    return onlyNamed(here, scope.names) === onlyNamed(recorded, scope.names);
+  }
+  return here === recorded;
 }
 
 const childOf = (dir, name) => (dir === '.' ? `./${name}` : `${dir}/${name}`);

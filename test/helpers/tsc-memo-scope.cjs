@@ -67,21 +67,4 @@ function includeScope(args, cwd, relative) {
   };
 }
 
-/** A recorded listing (`name:kind/...`) with only the entries of `names`. */
-function onlyNamed(entries, names) {
-  if (entries === '-') return entries;
-  return entries
-    .split('/')
-    .filter((entry) => names.includes(entry.slice(0, entry.lastIndexOf(':'))))
-    .join('/');
-}
-
-/** Whether a listing of `p` here answers as recorded, as far as it counts. */
-function sameListing(scope, p, recorded, here) {
-  if (scope && p === scope.dir) {
-    return onlyNamed(here, scope.names) === onlyNamed(recorded, scope.names);
-  }
-  return here === recorded;
-}
-
-module.exports = { includeScope, sameListing };
+module.exports = { includeScope };
