@@ -177,11 +177,16 @@ describe('the memoised tsc of sample copies', () => {
     const files = { 'small/big.ts': big };
     const [first, second] = await Promise.all([project(files), project(files)]);
     const compiling = tsc(first, undefined, path.join(memoDir, 'first.log'));
+    let firstDone = false;
+    void compiling.finally(() => (firstDone = true));
     const marked = () =>
       fs
         .readdirSync(memoDir, { recursive: true, encoding: 'utf8' })
         .some((name) => name.includes('in-flight-'));
-    while (!marked()) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!marked() && !firstDone) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(firstDone, 'the first compile ended before it was seen').toBe(false);
 
     const waited = await tsc(
       second,
