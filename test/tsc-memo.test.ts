@@ -178,7 +178,8 @@ describe('the memoised tsc of sample copies', () => {
     const [first, second] = await Promise.all([project(files), project(files)]);
     const compiling = tsc(first, undefined, path.join(memoDir, 'first.log'));
     let firstDone = false;
-    void compiling.finally(() => (firstDone = true));
+    const ended = () => (firstDone = true);
+    compiling.then(ended, ended);
     const marked = () =>
       fs
         .readdirSync(memoDir, { recursive: true, encoding: 'utf8' })
