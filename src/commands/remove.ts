@@ -38,8 +38,8 @@ import {
 import {
   assertEntryPointBuilt,
   missingDependencies,
-  npmBuild,
   outDir,
+  runBuildScript,
   uninstallDependencies,
 } from '../steps/npm.js';
 import { envPaths } from '../steps/env-file.js';
@@ -143,7 +143,7 @@ async function validateBuild(
   journal.preserveDir(outDir(root));
   await reporter.step('Build and validate NanoClaw', async () => {
     try {
-      await npmBuild(root, 'The NanoClaw build (npm run build)');
+      await runBuildScript(root, 'The NanoClaw build (npm run build)');
       assertEntryPointBuilt(root);
     } catch (err) {
       if (!(err instanceof SkillError) || plan.kept.length === 0) throw err;

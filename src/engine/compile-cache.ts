@@ -6,9 +6,11 @@
  * data and, after the codemods ran, save the cache again: saved then, it also
  * holds the functions the parser compiled lazily, which is where the time goes.
  * (v8-compile-cache saves before running, so its cache misses those and made
- * runs slower here.) A cache V8 rejects is simply rebuilt.
+ * runs slower here.) A cache V8 rejects is simply rebuilt. The target's own
+ * builds get it too, for their tsc (../steps/tsc-code-cache.ts).
  */
 import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
@@ -21,6 +23,32 @@ import { cacheDir } from './cache-dir.js';
 const CACHED_FILES =
   /[\\/]node_modules[\\/](?:typescript|@ts-morph[\\/]common|ts-morph)[\\/]/;
 
+/**
+ * The file functions the cache uses, taken when it loads: the cache also runs
+ * inside programs it is preloaded into (../steps/tsc-code-cache.ts), which may
+ * wrap fs to watch what they read and write; the cache's own files are not
+ * theirs.
+ */
+const {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} = fs;
+
+/**
+ * What names a file's cache: 'file', this installed copy (its size, time and
+ * inode, cheap to ask: the tool's own node_modules); 'content', the bytes
+ * (a hash: the same compiler in every checkout and copy shares one cache).
+ */
+export type CacheIdentity = 'file' | 'content';
+
 interface NodeModuleInternals {
   exports: unknown;
 }
@@ -31,22 +59,30 @@ type Loader = (module: NodeModuleInternals, filename: string) => void;
 interface Pending {
   script: vm.Script;
   file: string;
+  /** There was none (rather than one V8 refused). */
+  missing: boolean;
 }
 
 const pending: Pending[] = [];
 let enabled = false;
 
 /**
- * One cache file per Node version, installed copy of the source, and build of
+ * One cache file per Node version, source (see CacheIdentity), and build of
  * this tool: the cache holds the functions our code needed, so new code (a
- * rebuild or an update) saves a new one.
+ * rebuild or an update) saves a new one. `bytes`: the source's.
  */
-function cacheFile(dir: string, filename: string): string {
-  const { size, mtimeMs, ino } = fs.statSync(filename);
-  const build = Math.round(fs.statSync(fileURLToPath(import.meta.url)).mtimeMs);
-  const id = [process.version, process.arch, size, mtimeMs, ino, build].join(
-    '-',
-  );
+function cacheFile(
+  dir: string,
+  filename: string,
+  identity: CacheIdentity,
+  bytes: Buffer,
+): string {
+  const source =
+    identity === 'content'
+      ? [createHash('sha256').update(bytes).digest('hex').slice(0, 32)]
+      : (({ size, mtimeMs, ino }) => [size, mtimeMs, ino])(statSync(filename));
+  const build = Math.round(statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  const id = [process.version, process.arch, ...source, build].join('-');
   const name = filename
     .split(/node_modules[\\/]/)
     .pop()!
@@ -64,21 +100,21 @@ const SCRATCH_BYTES = 16 * 1024 * 1024;
 let scratch = Buffer.allocUnsafeSlow(0);
 
 function readBytes(file: string): Buffer {
-  const fd = fs.openSync(file, 'r');
+  const fd = openSync(file, 'r');
   try {
-    const size = fs.fstatSync(fd).size;
+    const size = fstatSync(fd).size;
     if (scratch.length < size) {
       scratch = Buffer.allocUnsafeSlow(Math.max(size, SCRATCH_BYTES));
     }
     let read = 0;
     while (read < size) {
-      const count = fs.readSync(fd, scratch, read, size - read, read);
+      const count = readSync(fd, scratch, read, size - read, read);
       if (count === 0) break;
       read += count;
     }
     return scratch.subarray(0, read);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -95,8 +131,11 @@ function readCache(file: string): Buffer | undefined {
  * The source as a string. These bundles are plain ASCII, and decoding them as
  * Latin-1 (a copy) is several times faster than Node's UTF-8 read.
  */
-function readSource(filename: string): string {
-  const bytes = readBytes(filename);
+/**
+ * The source as a string. These bundles are plain ASCII, and decoding them as
+ * Latin-1 (a copy) is several times faster than Node's UTF-8 read.
+ */
+function decode(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString();
 }
 
@@ -104,15 +143,21 @@ function loadWithCache(
   module: NodeModuleInternals,
   filename: string,
   dir: string,
+  identity: CacheIdentity,
 ): void {
-  const content = readSource(filename);
-  const file = cacheFile(dir, filename);
+  const bytes = readBytes(filename);
+  // A bin script's #! line, a comment as Node's own loader treats it
+  // (same length: positions in stack traces stay right).
+  const content = decode(bytes).replace(/^#!/, '//');
+  const file = cacheFile(dir, filename, identity, bytes);
   const cachedData = readCache(file);
   const script = new vm.Script(Module.wrap(content), {
     filename,
     cachedData,
   });
-  if (!cachedData || script.cachedDataRejected) pending.push({ script, file });
+  if (!cachedData || script.cachedDataRejected) {
+    pending.push({ script, file, missing: !cachedData });
+  }
   const run = script.runInThisContext() as (...args: unknown[]) => unknown;
   run.call(
     module.exports,
@@ -125,7 +170,7 @@ function loadWithCache(
 }
 
 /** Turn the cache on for this thread; off when NODE_DISABLE_COMPILE_CACHE is set. */
-export function enableCompileCache(): void {
+export function enableCompileCache(identity: CacheIdentity = 'file'): void {
   if (enabled || process.env.NODE_DISABLE_COMPILE_CACHE) return;
   enabled = true;
   const dir = cacheDir();
@@ -141,7 +186,7 @@ export function enableCompileCache(): void {
   const original = loaders['.js'];
   loaders['.js'] = (module, filename) =>
     CACHED_FILES.test(filename)
-      ? loadWithCache(module, filename, dir)
+      ? loadWithCache(module, filename, dir, identity)
       : original(module, filename);
 }
 
@@ -150,9 +195,9 @@ function removeOutdated(file: string): void {
   const dir = path.dirname(file);
   const name = path.basename(file);
   const prefix = name.slice(0, name.lastIndexOf('@') + 1);
-  for (const other of fs.readdirSync(dir)) {
+  for (const other of readdirSync(dir)) {
     if (other.startsWith(prefix) && other !== name) {
-      fs.rmSync(path.join(dir, other), { force: true });
+      rmSync(path.join(dir, other), { force: true });
     }
   }
 }
@@ -160,17 +205,20 @@ function removeOutdated(file: string): void {
 /**
  * Save the caches that were missing or rejected, now that the functions the
  * run needed are compiled. Atomic, so a run cut short leaves no torn file.
+ * A missing one that another process saved meanwhile (builds that started
+ * together) is left as that process saved it.
  */
 export function saveCompileCache(): void {
   (Module as { flushCompileCache?: () => void }).flushCompileCache?.();
-  for (const { script, file } of pending.splice(0)) {
+  for (const { script, file, missing } of pending.splice(0)) {
+    if (missing && existsSync(file)) continue;
     const temporary = `${file}.${process.pid}.tmp`;
     try {
       removeOutdated(file);
-      fs.writeFileSync(temporary, script.createCachedData());
-      fs.renameSync(temporary, file);
+      writeFileSync(temporary, script.createCachedData());
+      renameSync(temporary, file);
     } catch {
-      fs.rmSync(temporary, { force: true });
+      rmSync(temporary, { force: true });
     }
   }
 }

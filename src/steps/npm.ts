@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { cacheDir } from '../engine/cache-dir.js';
 import { SkillError } from '../core/errors.js';
 import type { Journal } from '../engine/journal.js';
 import { parseJsonFile } from '../core/package-json.js';
@@ -168,13 +169,31 @@ export async function uninstallDependencies(
   keepPlannedPackageJson(root, plannedPackageJson);
 }
 
-/** Run `npm run build` in a folder (a local package, or the target itself). */
-export async function npmBuild(dir: string, what: string): Promise<void> {
-  await runCommand('npm', ['run', 'build'], {
-    cwd: dir,
-    what,
-    timeoutMs: BUILD_TIMEOUT_MS,
-  });
+/** The build's tsc loads a code cache for itself (./tsc-code-cache.ts). */
+const TSC_CODE_CACHE = new URL('./tsc-code-cache.js', import.meta.url);
+
+/**
+ * A build command's environment: `env` with the code cache preload added to
+ * the NODE_OPTIONS it inherits. Unchanged when the tool has no cache folder,
+ * NODE_DISABLE_COMPILE_CACHE is set, or the preload is not built (this module
+ * run from its TypeScript source). A file URL needs no quoting there.
+ */
+export function buildCommandEnv(
+  env?: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv | undefined {
+  if (
+    process.env.NODE_DISABLE_COMPILE_CACHE ||
+    !cacheDir() ||
+    !fs.existsSync(TSC_CODE_CACHE)
+  ) {
+    return env;
+  }
+  const preload = `--import=${TSC_CODE_CACHE.href}`;
+  const inherited = env?.NODE_OPTIONS ?? process.env.NODE_OPTIONS;
+  return {
+    ...env,
+    NODE_OPTIONS: inherited ? `${inherited} ${preload}` : preload,
+  };
 }
 
 /** One command of a script (see ./scripts.ts), in `dir`. */
@@ -187,7 +206,7 @@ export async function runScriptCommand(
   await runCommand(command.file, command.args, {
     cwd: dir,
     what,
-    env: command.env,
+    env: buildCommandEnv(command.env),
     shown: command.shown,
     timeoutMs: BUILD_TIMEOUT_MS,
     signal,
