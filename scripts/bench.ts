@@ -267,7 +267,7 @@ async function main(): Promise<void> {
     `Benchmark of ${SKILL} on ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} at the start.\n` +
       `Light runs (dry-run; apply and remove without install and build): median of ${RUNS} on base, ${VARIANT_RUNS} on each variant, ` +
       `each cycle with its own floor run. Full apply: ${FULL_RUNS} on base, ${VARIANT_FULL_RUNS} on each variant, ` +
-      `each with its parts by hand on the same installed copy, in alternating order. Peak RSS from separate runs with a probe.`,
+      `each with its parts by hand on the same installed copy, in alternating order (by hand, tsc loads no code cache; the tool's builds load one: src/steps/tsc-code-cache.ts). Peak RSS from separate runs with a probe.`,
   );
   let missed = 0;
   const skipped: string[] = [];
