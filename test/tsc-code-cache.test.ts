@@ -16,8 +16,9 @@ import { createSampleCopy } from './helpers/sample.js';
 
 /** The built module: from the source the preload is not there to add. */
 const { buildCommandEnv } = (await import(
-  pathToFileURL(path.join(TOOL_ROOT, 'dist', 'src', 'steps', 'npm.js')).href
-)) as typeof import('../src/steps/npm.js');
+  pathToFileURL(path.join(TOOL_ROOT, 'dist', 'src', 'steps', 'build-env.js'))
+    .href
+)) as typeof import('../src/steps/build-env.js');
 
 /** Node 22.1+ has its own compile cache, which the preload uses there instead. */
 const BUILT_IN = 'enableCompileCache' in (await import('node:module')).default;
@@ -93,7 +94,7 @@ function toolEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const saved = process.env.SKILL_APPLICATOR_CACHE_DIR;
   process.env.SKILL_APPLICATOR_CACHE_DIR = cacheDir;
   try {
-    return buildCommandEnv(env) ?? {};
+    return buildCommandEnv(work, env) ?? {};
   } finally {
     if (saved === undefined) delete process.env.SKILL_APPLICATOR_CACHE_DIR;
     else process.env.SKILL_APPLICATOR_CACHE_DIR = saved;
@@ -159,10 +160,22 @@ describe.skipIf(BUILT_IN)("a build's tsc on Node 20", () => {
     expect(caches().size).toBe(0);
   });
 
+  it("is not added when the build's node is another Node, which may not take it", () => {
+    const other = path.join(work, 'other-node');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'node'), '#!/bin/sh\n', { mode: 0o755 });
+    const env = { PATH: [other, process.env.PATH].join(path.delimiter) };
+    expect(toolEnv(env)).toEqual(env);
+    // This Node first on the same PATH: added.
+    const own = [path.dirname(process.execPath), env.PATH].join(path.delimiter);
+    expect(toolEnv({ PATH: own }).NODE_OPTIONS).toContain('tsc-code-cache.js');
+  });
+
   it('is not added under NODE_DISABLE_COMPILE_CACHE', () => {
     process.env.NODE_DISABLE_COMPILE_CACHE = '1';
     try {
-      expect(toolEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin' });
+      const env = { PATH: path.dirname(process.execPath) };
+      expect(toolEnv(env)).toEqual(env);
     } finally {
       delete process.env.NODE_DISABLE_COMPILE_CACHE;
     }

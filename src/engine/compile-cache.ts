@@ -139,12 +139,12 @@ function decode(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString();
 }
 
-function loadWithCache(
-  module: NodeModuleInternals,
+/** The file compiled with its cache, and where a new cache would go. */
+function compileWithCache(
   filename: string,
   dir: string,
   identity: CacheIdentity,
-): void {
+): Pending {
   const bytes = readBytes(filename);
   // A bin script's #! line, a comment as Node's own loader treats it
   // (same length: positions in stack traces stay right).
@@ -155,9 +155,31 @@ function loadWithCache(
     filename,
     cachedData,
   });
-  if (!cachedData || script.cachedDataRejected) {
-    pending.push({ script, file, missing: !cachedData });
+  const missing = !cachedData;
+  return { script, file, missing };
+}
+
+/**
+ * Loads the file as Node's loader would, from the cache where there is one.
+ * When it cannot be compiled that way (unreadable, or source that only Node's
+ * own loader takes), Node's loader loads it: the cache must never be why a
+ * program fails.
+ */
+function loadWithCache(
+  module: NodeModuleInternals,
+  filename: string,
+  dir: string,
+  identity: CacheIdentity,
+  original: Loader,
+): void {
+  let compiled: Pending;
+  try {
+    compiled = compileWithCache(filename, dir, identity);
+  } catch {
+    return original(module, filename);
   }
+  const { script, missing } = compiled;
+  if (missing || script.cachedDataRejected) pending.push(compiled);
   const run = script.runInThisContext() as (...args: unknown[]) => unknown;
   run.call(
     module.exports,
@@ -186,7 +208,7 @@ export function enableCompileCache(identity: CacheIdentity = 'file'): void {
   const original = loaders['.js'];
   loaders['.js'] = (module, filename) =>
     CACHED_FILES.test(filename)
-      ? loadWithCache(module, filename, dir, identity)
+      ? loadWithCache(module, filename, dir, identity, original)
       : original(module, filename);
 }
 

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { cacheDir } from '../engine/cache-dir.js';
 import { SkillError } from '../core/errors.js';
 import type { Journal } from '../engine/journal.js';
 import { parseJsonFile } from '../core/package-json.js';
 import { writeFileAtomic } from '../core/fs-util.js';
 import { runCommand } from '../core/run-command.js';
+import { buildCommandEnv } from './build-env.js';
 import { changedBesidesSkill, installBaseline } from './npm-changes.js';
 import { scriptCommand, type ScriptCommand } from './scripts.js';
 
@@ -169,33 +169,6 @@ export async function uninstallDependencies(
   keepPlannedPackageJson(root, plannedPackageJson);
 }
 
-/** The build's tsc loads a code cache for itself (./tsc-code-cache.ts). */
-const TSC_CODE_CACHE = new URL('./tsc-code-cache.js', import.meta.url);
-
-/**
- * A build command's environment: `env` with the code cache preload added to
- * the NODE_OPTIONS it inherits. Unchanged when the tool has no cache folder,
- * NODE_DISABLE_COMPILE_CACHE is set, or the preload is not built (this module
- * run from its TypeScript source). A file URL needs no quoting there.
- */
-export function buildCommandEnv(
-  env?: NodeJS.ProcessEnv,
-): NodeJS.ProcessEnv | undefined {
-  if (
-    process.env.NODE_DISABLE_COMPILE_CACHE ||
-    !cacheDir() ||
-    !fs.existsSync(TSC_CODE_CACHE)
-  ) {
-    return env;
-  }
-  const preload = `--import=${TSC_CODE_CACHE.href}`;
-  const inherited = env?.NODE_OPTIONS ?? process.env.NODE_OPTIONS;
-  return {
-    ...env,
-    NODE_OPTIONS: inherited ? `${inherited} ${preload}` : preload,
-  };
-}
-
 /** One command of a script (see ./scripts.ts), in `dir`. */
 export async function runScriptCommand(
   dir: string,
@@ -206,7 +179,7 @@ export async function runScriptCommand(
   await runCommand(command.file, command.args, {
     cwd: dir,
     what,
-    env: buildCommandEnv(command.env),
+    env: buildCommandEnv(dir, command.env),
     shown: command.shown,
     timeoutMs: BUILD_TIMEOUT_MS,
     signal,

@@ -45,7 +45,7 @@ function readPackage(dir: string): PackageFile | undefined {
 }
 
 /** npm's PATH for a script in `dir`: @npmcli/run-script's setPATH. */
-function scriptPath(dir: string): string {
+export function scriptPath(dir: string): string {
   const bins: string[] = [];
   let current = path.resolve(dir);
   for (;;) {

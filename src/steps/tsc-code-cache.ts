@@ -1,6 +1,6 @@
 /**
  * Preloaded (NODE_OPTIONS --import) into the builds that apply and remove run
- * in the target (./npm.ts runScriptCommand): the tsc they start compiles the
+ * in the target (./build-env.ts): the tsc they start compiles the
  * TypeScript compiler's own 6 MB of JavaScript before it compiles anything of
  * the target's, about a fifth of a small build's CPU. With this, it loads the
  * V8 code cache the tool keeps for that compiler (../engine/compile-cache.ts)
@@ -13,5 +13,16 @@ import {
   saveCompileCache,
 } from '../engine/compile-cache.js';
 
-enableCompileCache('content');
-process.on('exit', saveCompileCache);
+// A build must never fail for its cache: without one it only runs slower.
+try {
+  enableCompileCache('content');
+  process.on('exit', () => {
+    try {
+      saveCompileCache();
+    } catch {
+      // Not saved: the next build compiles the compiler again.
+    }
+  });
+} catch {
+  // Not enabled: this build compiles the compiler as usual.
+}
