@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { runCli, TOOL_ROOT } from './helpers/cli.js';
+import { NO_LIB_GLOBALS } from './helpers/no-lib-globals.js';
 import { createSampleCopy } from './helpers/sample.js';
 
 /** The built module: from the source the preload is not there to add. */
@@ -36,21 +37,6 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** The global types the checker needs when there is no standard library (a fast compile). */
-const GLOBAL_TYPES = [
-  'Array<T>',
-  'Boolean',
-  'CallableFunction',
-  'Function',
-].concat([
-  'IArguments',
-  'NewableFunction',
-  'Number',
-  'Object',
-  'RegExp',
-  'String',
-]);
-
 /** A checkout of its own: a copy (not a link) of the compiler, and a small project. */
 function checkout(name: string): string {
   const dir = path.join(work, name);
@@ -65,9 +51,7 @@ function checkout(name: string): string {
       include: ['src/**/*'],
     }),
     'src/lines.ts': 'export const lines: number = 1 + 2;\n',
-    'src/globals.d.ts': GLOBAL_TYPES.map(
-      (type) => `interface ${type} {}\n`,
-    ).join(''),
+    'src/globals.d.ts': NO_LIB_GLOBALS,
   };
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

@@ -16,6 +16,7 @@ import {
   sampleEnv,
   type SampleCopy,
 } from './helpers/sample.js';
+import { NO_LIB_GLOBALS } from './helpers/no-lib-globals.js';
 import { useMemoTsc, type TscMemoMode } from './helpers/tsc-memo.js';
 
 const copies: SampleCopy[] = [];
@@ -52,20 +53,7 @@ const PROJECT = {
     'export const greet = (name: string): string => `hi ${name}`;\n',
   'small/main.ts':
     "import { greet } from './greet.js';\nexport const line = greet('you');\n",
-  'small/globals.d.ts': [
-    'Array<T>',
-    'Boolean',
-    'CallableFunction',
-    'Function',
-    'IArguments',
-    'NewableFunction',
-    'Number',
-    'Object',
-    'RegExp',
-    'String',
-  ]
-    .map((type) => `interface ${type} {}\n`)
-    .join(''),
+  'small/globals.d.ts': NO_LIB_GLOBALS,
 };
 
 async function project(
