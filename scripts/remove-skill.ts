@@ -2,7 +2,7 @@
 // The codemod worker starts before anything else loads: see src/edit-runner.ts.
 import { prestartEditWorker } from '../src/engine/edit-runner.js';
 
-prestartEditWorker(process.argv.slice(2), 'remove');
+await prestartEditWorker(process.argv.slice(2), 'remove');
 const { runCli } = await import('../src/cli/cli.js');
 const { exitQuietlyOnClosedPipe } =
   await import('../src/cli/exit-on-closed-pipe.js');

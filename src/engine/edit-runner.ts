@@ -13,7 +13,7 @@ import type { PassInputs } from './codemod-files.js';
 import type { EditJob, EditResult } from './edits.js';
 import { asksForHelpOrVersion } from '../core/argv.js';
 import { SkillError } from '../core/errors.js';
-import { cachedPass, keepPass, passLikelyKept } from './pass-cache.js';
+import { anyPassKept } from './pass-cache-location.js';
 import { locateSkill } from './skill-location.js';
 
 type Reply =
@@ -31,30 +31,40 @@ function targetIn(argv: string[]): string {
   return process.cwd();
 }
 
-/** A kept pass will most likely serve this run: no compiler to load (./pass-cache.ts). */
-function passLikelyKeptFor(argv: string[], operation: EditJob['operation']) {
+/**
+ * A kept pass will most likely serve this run: no compiler to load
+ * (./pass-cache.ts). Asked only when some pass of the command is kept at all;
+ * otherwise the worker starts without waiting for the pass cache to load.
+ */
+async function passLikelyKeptFor(
+  argv: string[],
+  operation: EditJob['operation'],
+): Promise<boolean> {
   const skill = argv.find((arg) => locateSkill(arg) !== undefined);
+  if (skill === undefined || !anyPassKept(skill, operation)) return false;
+  const { passLikelyKept } = await import('./pass-cache.js');
   const force = argv.includes('--force');
-  return (
-    skill !== undefined &&
-    passLikelyKept(skill, operation, targetIn(argv), force)
-  );
+  return passLikelyKept(skill, operation, targetIn(argv), force);
 }
 
 /** Set when no worker was started because a kept pass looked likely to serve. */
 let skippedFor: string[] | undefined;
 
 /** `operation`: the command's, when its kept passes may make the worker needless. */
-export function prestartEditWorker(
+export async function prestartEditWorker(
   argv: string[],
   operation?: EditJob['operation'],
-): void {
+): Promise<void> {
   // Help and --version never plan: no worker for them.
   if (worker || asksForHelpOrVersion(argv)) return;
-  if (operation && passLikelyKeptFor(argv, operation)) {
+  if (operation && (await passLikelyKeptFor(argv, operation))) {
     skippedFor = argv;
     return;
   }
+  startWorker(argv);
+}
+
+function startWorker(argv: string[]): void {
   try {
     worker = new Worker(new URL('./edit-worker.js', import.meta.url), {
       // The worker loads the named skill's codemods before its job arrives.
@@ -127,6 +137,7 @@ export async function runEditJob(
   job: EditJob,
   whileWaiting?: () => void,
 ): Promise<EditResult> {
+  const { cachedPass, keepPass } = await import('./pass-cache.js');
   const kept = cachedPass(job);
   if (kept) {
     stopWorker();
@@ -134,7 +145,7 @@ export async function runEditJob(
   }
   // None after all: the worker starts now, still keeping TypeScript off
   // this thread (later than it would have, the price of a wrong guess).
-  if (skippedFor) prestartEditWorker(skippedFor);
+  if (skippedFor) startWorker(skippedFor);
   skippedFor = undefined;
   const reply = await inWorker(job, whileWaiting);
   if (reply && 'error' in reply) throw revive(reply.error);

@@ -33,7 +33,11 @@ import {
   readCodemodOptions,
   type CodemodOptions,
 } from '../codemod/target-options.js';
-import { cacheDir } from './cache-dir.js';
+import {
+  passCacheEnabled,
+  passesDir,
+  recentFile,
+} from './pass-cache-location.js';
 import type { PassInputs } from './codemod-files.js';
 import type { EditJob, EditResult } from './edits.js';
 import { locateSkill } from './skill-location.js';
@@ -58,10 +62,6 @@ export type KeptJob = EditJob | InspectJob;
 interface Entry {
   inputs: PassInputs;
   result: unknown;
-}
-
-export function passCacheEnabled(): boolean {
-  return process.env.SKILL_APPLICATOR_PASS_CACHE !== 'off';
 }
 
 const NOT_CODE = new Set(['node_modules', '__testfixtures__']);
@@ -104,11 +104,6 @@ function statCode(skill: string): string {
   return sha256(parts.join('\n'));
 }
 
-function passesDir(): string | undefined {
-  const dir = cacheDir();
-  return dir && path.join(dir, 'passes');
-}
-
 function entryFile(job: KeptJob): string | undefined {
   const dir = passesDir();
   if (!dir) return undefined;
@@ -120,11 +115,6 @@ function entryFile(job: KeptJob): string | undefined {
     }),
   );
   return path.join(dir, `${key}.json`);
-}
-
-/** The inputs of the latest passes of a skill's apply or remove, whatever their job. */
-function recentFile(skill: string, operation: EditJob['operation']): string {
-  return path.join(passesDir() ?? '', `recent-${skill}-${operation}.json`);
 }
 
 interface Recent {

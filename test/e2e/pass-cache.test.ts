@@ -81,10 +81,12 @@ describe('kept codemod passes', () => {
     expect(entryFiles()).toHaveLength(1);
   });
 
-  it('serve another copy with the same files: the same diff, from the kept pass', async () => {
-    const same = await dryRun(await copy());
+  it('serve another copy with the same files: the same diff, from the kept pass, with no worker started', async () => {
+    const probe = mainThreadProbe(cacheDir);
+    const same = await dryRun(await copy(), probe.env);
     expect(same.exitCode, same.stderr).toBe(0);
     expect(same.stdout).toBe(first);
+    expect(probe.workerStarted()).toBe(false);
 
     markKeptPasses();
     const marked = await dryRun(await copy());
@@ -144,6 +146,7 @@ describe('kept codemod passes', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toBe(first);
     // It ran in a worker started late, not on the main thread.
+    expect(probe.workerStarted()).toBe(true);
     const loaded = probe.loaded();
     expect(loaded.some((file) => file.includes('picocolors'))).toBe(true);
     expect(loaded.filter((file) => /ts-morph|typescript/.test(file))).toEqual(
