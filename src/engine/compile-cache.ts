@@ -128,12 +128,8 @@ function readCache(file: string): Buffer | undefined {
 }
 
 /**
- * The source as a string. These bundles are plain ASCII, and decoding them as
- * Latin-1 (a copy) is several times faster than Node's UTF-8 read.
- */
-/**
- * The source as a string. These bundles are plain ASCII, and decoding them as
- * Latin-1 (a copy) is several times faster than Node's UTF-8 read.
+ * The source as a string. Most of these bundles are plain ASCII, and decoding
+ * them as Latin-1 (a copy) is several times faster than Node's UTF-8 read.
  */
 function decode(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString();
