@@ -33,7 +33,7 @@ import {
   tool,
   type Bench,
 } from './bench/common.js';
-import { fullRuns } from './bench/full-apply.js';
+import { cachedBuildsLine, fullRuns } from './bench/full-apply.js';
 
 const count = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -224,7 +224,7 @@ async function benchSample(bench: Bench, variant: string): Promise<number> {
     `  peak RSS (${rss.length} run${rss.length > 1 ? 's' : ''}): dry-run ${peak('dryRun').toFixed(0)} MB, apply ${peak('apply').toFixed(0)} MB, remove ${peak('remove').toFixed(0)} MB  (target <= ${TARGETS.rssMb} MB)  ${verdict(rssOk)}`,
   );
 
-  const full = await fullRuns(bench, variant, fullCount);
+  const full = await fullRuns(bench, variant, fullCount, base);
   const partsMedian = median(full.map((f) => f.parts));
   const applyMedian = median(full.map((f) => f.apply));
   const ratio = applyMedian / partsMedian;
@@ -238,6 +238,8 @@ async function benchSample(bench: Bench, variant: string): Promise<number> {
   console.log(
     `    ${full.length} run${full.length > 1 ? 's, medians' : ''}: apply${each(full.map((f) => f.apply))}; parts by hand, one after another${each(full.map((f) => f.parts))}: npm install ${ms(median(full.map((f) => f.install)))} + package build ${ms(median(full.map((f) => f.packageBuild)))} + npm run build ${ms(median(full.map((f) => f.build)))}`,
   );
+  const cached = cachedBuildsLine(full, applyMedian);
+  if (cached) console.log(`    ${cached}`);
   return missed;
 }
 

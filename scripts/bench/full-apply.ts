@@ -12,11 +12,13 @@ import {
 } from '../../src/core/node-modules-snapshot.js';
 import { TOOL_ROOT } from '../../src/core/paths.js';
 import { loadManifest } from '../../src/engine/manifest.js';
+import { buildCommandEnv } from '../../src/steps/build-env.js';
 import { NPM_FLAGS } from '../../src/steps/npm.js';
 import {
   BenchFailure,
   FILES_ONLY,
   helpers,
+  median,
   SKILL,
   timed,
   tool,
@@ -29,6 +31,11 @@ export interface Full {
   build: number;
   parts: number;
   apply: number;
+  /**
+   * The same two builds again, with the code cache for tsc that the tool's
+   * builds load (src/steps/tsc-code-cache.ts); only when asked.
+   */
+  cachedBuilds?: number;
 }
 
 /** An installed copy and how to put it back as it was after each half. */
@@ -83,6 +90,7 @@ export async function fullRuns(
   bench: Bench,
   variant: string,
   runs: number,
+  withCachedBuilds = false,
 ): Promise<Full[]> {
   const manifest = loadManifest(SKILL);
   const specs = Object.values(manifest.dependencies)
@@ -117,6 +125,24 @@ export async function fullRuns(
         }
         result.build = await timed(bench, 'npm', ['run', 'build'], copy.dir);
         result.parts = result.install + result.packageBuild + result.build;
+        if (withCachedBuilds) result.cachedBuilds = await cachedBuilds();
+      };
+      /** The parts' builds, as the tool's builds run tsc (for information). */
+      const cachedBuilds = async () => {
+        const cached: Bench = {
+          ...bench,
+          env: buildCommandEnv(copy.dir, bench.env) ?? bench.env,
+        };
+        let total = 0;
+        for (const dir of [...manifest.packages, '.']) {
+          total += await timed(
+            cached,
+            'npm',
+            ['run', 'build'],
+            path.join(copy.dir, dir),
+          );
+        }
+        return total;
       };
       const apply = async () => {
         result.apply = await timed(
@@ -140,4 +166,20 @@ export async function fullRuns(
     await copy.cleanup();
   }
   return results;
+}
+
+/**
+ * For information: the apply against the install and the two builds by hand
+ * with the tsc code cache the tool's builds load (like for like); undefined
+ * when those were not timed.
+ */
+export function cachedBuildsLine(
+  full: Full[],
+  applyMedian: number,
+): string | undefined {
+  const cached = full.flatMap((f) => f.cachedBuilds ?? []);
+  if (cached.length === 0) return undefined;
+  const builds = median(cached);
+  const likeForLike = median(full.map((f) => f.install)) + builds;
+  return `information, no target: the two builds by hand with the tool's tsc code cache ${builds.toFixed(0)} ms; apply = ${(applyMedian / likeForLike).toFixed(2)}x of npm install + those`;
 }
