@@ -114,35 +114,28 @@ export async function fullRuns(
           ['install', ...specs, ...NPM_FLAGS],
           copy.dir,
         );
-        result.packageBuild = 0;
+        Object.assign(result, await builds(bench));
+        result.parts = result.install + result.packageBuild + result.build;
+        if (withCachedBuilds) {
+          // The same builds as the tool's builds run tsc (for information).
+          const env = buildCommandEnv(copy.dir, bench.env) ?? bench.env;
+          const cached = await builds({ ...bench, env });
+          result.cachedBuilds = cached.packageBuild + cached.build;
+        }
+      };
+      /** `npm run build` in each local package, then in the checkout. */
+      const builds = async (how: Bench) => {
+        let packageBuild = 0;
         for (const pkg of manifest.packages) {
-          result.packageBuild += await timed(
-            bench,
+          packageBuild += await timed(
+            how,
             'npm',
             ['run', 'build'],
             path.join(copy.dir, pkg),
           );
         }
-        result.build = await timed(bench, 'npm', ['run', 'build'], copy.dir);
-        result.parts = result.install + result.packageBuild + result.build;
-        if (withCachedBuilds) result.cachedBuilds = await cachedBuilds();
-      };
-      /** The parts' builds, as the tool's builds run tsc (for information). */
-      const cachedBuilds = async () => {
-        const cached: Bench = {
-          ...bench,
-          env: buildCommandEnv(copy.dir, bench.env) ?? bench.env,
-        };
-        let total = 0;
-        for (const dir of [...manifest.packages, '.']) {
-          total += await timed(
-            cached,
-            'npm',
-            ['run', 'build'],
-            path.join(copy.dir, dir),
-          );
-        }
-        return total;
+        const build = await timed(how, 'npm', ['run', 'build'], copy.dir);
+        return { packageBuild, build };
       };
       const apply = async () => {
         result.apply = await timed(
