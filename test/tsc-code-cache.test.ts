@@ -1,6 +1,6 @@
 /**
  * The code cache the target's builds get for their tsc
- * (src/steps/tsc-code-cache.ts, added by src/steps/npm.ts buildCommandEnv):
+ * (src/steps/tsc-code-cache.ts, added by src/steps/build-env.ts buildCommandEnv):
  * driven as a build command runs, a real tsc in a Node process whose
  * NODE_OPTIONS the tool extended, on a small project of its own.
  */

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { cacheDir } from './cache-dir.js';
+import type { EditJob } from './edits.js';
 
 export function passCacheEnabled(): boolean {
   return process.env.SKILL_APPLICATOR_PASS_CACHE !== 'off';
@@ -20,7 +21,7 @@ export function passesDir(): string | undefined {
 /** The inputs of the latest passes of a skill's apply or remove, whatever their job. */
 export function recentFile(
   skill: string,
-  operation: 'apply' | 'remove',
+  operation: EditJob['operation'],
 ): string {
   return path.join(passesDir() ?? '', `recent-${skill}-${operation}.json`);
 }
@@ -31,7 +32,7 @@ export function recentFile(
  */
 export function anyPassKept(
   skill: string,
-  operation: 'apply' | 'remove',
+  operation: EditJob['operation'],
 ): boolean {
   return (
     passCacheEnabled() &&
