@@ -1,8 +1,9 @@
 /**
- * The target's format settings as codemods get them (src/codemod/format.ts,
- * src/codemod/options.ts): read from its prettier config as prettier would,
- * and the code a codemod writes in that style. Also the round-trip guard's
- * message (src/codemod/round-trip.ts).
+ * The target's format settings as codemods get them
+ * (src/codemod/format-config.ts, src/codemod/options.ts): read from its
+ * prettier config as prettier would, and the code a codemod writes in that
+ * style (src/codemod/format.ts). Also the round-trip guard's message
+ * (src/codemod/round-trip.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   PRETTIER_DEFAULTS,
   readFormatOptions,
-  styled,
-} from '../src/codemod/format.js';
+} from '../src/codemod/format-config.js';
+import { styled } from '../src/codemod/format.js';
 import { exportedNames, readCodemodOptions } from '../src/codemod/options.js';
 import { roundTripMessage } from '../src/codemod/round-trip.js';
 import { materialiseSample } from './helpers/sample.js';

@@ -1,6 +1,6 @@
 /**
  * What a codemod may be told about the target besides the one file it edits:
- * the target's format settings (./format.ts) and the names a few other files
+ * the target's format settings (./format-config.ts) and the names a few other files
  * export. Both are read once per run (readCodemodOptions) and handed to every
  * codemod call; a codemod called without them (jscodeshift, the fixture
  * tests) formats as NanoClaw does and decides from its own file alone.
@@ -16,7 +16,7 @@ import {
   formatSettings,
   NANOCLAW_FORMAT,
   type FormatOptions,
-} from './format.js';
+} from './format-config.js';
 import type { CodemodOptions } from './target-options.js';
 import type { Codemod, Detection } from './types.js';
 

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { readFormatOptions, type FormatOptions } from './format.js';
+import { readFormatOptions, type FormatOptions } from './format-config.js';
 
 export interface CodemodOptions {
-  /** The target's format settings; NanoClaw's own (./format.ts) for what is not given. */
+  /** The target's format settings; NanoClaw's own (./format-config.ts) for what is not given. */
   format?: Partial<FormatOptions>;
   /**
    * Names some target files export, by target-relative path (see

@@ -9,7 +9,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { PRETTIER_DEFAULTS, readFormatOptions } from '../codemod/format.js';
+import {
+  PRETTIER_DEFAULTS,
+  readFormatOptions,
+} from '../codemod/format-config.js';
 
 /** The style the templates are written in. */
 const TEMPLATE_STYLE = { ...PRETTIER_DEFAULTS, singleQuote: true };
