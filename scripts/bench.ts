@@ -18,22 +18,24 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
-import { TOOL_ROOT } from '../src/core/paths.js';
 import { loadManifest } from '../src/engine/manifest.js';
 import { assertSupportedRelease } from '../src/engine/target.js';
 import {
   BenchFailure,
-  FILES_ONLY,
   helpers,
   median,
   SKILL,
-  timed,
-  tool,
   type Bench,
 } from './bench/common.js';
 import { cachedBuildsLine, fullRuns } from './bench/full-apply.js';
+import {
+  keptPassRuns,
+  lightCycle,
+  ms,
+  rssProbe,
+  type Light,
+} from './bench/light-runs.js';
 
 const count = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -53,60 +55,6 @@ const TARGETS = {
   rssMb: 150,
 };
 
-const FLOOR = ['-e', "require('typescript')"];
-
-/** Preloaded into the memory runs only: the process's peak RSS (all threads), written at exit. */
-function rssProbe(dir: string): string {
-  const probe = path.join(dir, 'rss-probe.mjs');
-  fs.writeFileSync(
-    probe,
-    `import fs from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
-if (isMainThread) {
-  process.on('exit', () => {
-    fs.writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS));
-  });
-}
-`,
-  );
-  return probe;
-}
-
-interface Light {
-  floor: number;
-  dryRun: number;
-  apply: number;
-  remove: number;
-}
-
-/** Floor, dry run, apply and remove (no install, no build) on a fresh copy. */
-async function lightCycle(
-  bench: Bench,
-  variant: string,
-  name: string,
-  rss = false,
-): Promise<Light> {
-  const dir = path.join(bench.work, name);
-  await helpers.materialiseSample(variant, dir);
-  const preload = rss ? ['--import', pathToFileURL(bench.probe).href] : [];
-  const measure = async (script: string, args: string[]) => {
-    const ms = await timed(
-      bench,
-      'node',
-      [...preload, ...tool(script, dir, args)],
-      TOOL_ROOT,
-    );
-    return rss ? Number(fs.readFileSync(bench.rssFile, 'utf8')) / 1024 : ms;
-  };
-  const floor = rss ? 0 : await timed(bench, 'node', FLOOR, TOOL_ROOT);
-  const dryRun = await measure('apply-skill.js', ['--dry-run']);
-  const apply = await measure('apply-skill.js', [...FILES_ONLY, '--skip-auth']);
-  const remove = await measure('remove-skill.js', FILES_ONLY);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { floor, dryRun, apply, remove };
-}
-
-const ms = (value: number) => `${value.toFixed(0)} ms`;
 /** Two decimals, or three where two would show the target itself. */
 const times = (ratio: number, target: number) =>
   `${ratio.toFixed(ratio.toFixed(2) === target.toFixed(2) ? 3 : 2)}x`;
@@ -127,46 +75,6 @@ async function refusal(
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * The light runs again with kept codemod passes, as a dry run followed by the
- * apply, or a second copy of a checkout, gets them: for information, no target.
- */
-async function keptPassRuns(
-  bench: Bench,
-  variant: string,
-  runs: number,
-  floor: number,
-): Promise<void> {
-  const kept: Bench = {
-    ...bench,
-    env: { ...bench.env, SKILL_APPLICATOR_PASS_CACHE: undefined },
-  };
-  await lightCycle(kept, variant, `${variant}-keep`); // keeps the passes
-  const light: Light[] = [];
-  for (let run = 0; run < runs; run++) {
-    light.push(await lightCycle(kept, variant, `${variant}-kept-${run}`));
-  }
-  const line = (label: string, values: number[]) =>
-    `${label} ${ms(median(values))} = ${(median(values) / floor).toFixed(2)}x`;
-  console.log(
-    `  with kept codemod passes (information, no target; median of ${runs}): ` +
-      [
-        line(
-          'dry-run',
-          light.map((l) => l.dryRun),
-        ),
-        line(
-          'apply',
-          light.map((l) => l.apply),
-        ),
-        line(
-          'remove',
-          light.map((l) => l.remove),
-        ),
-      ].join(', '),
-  );
 }
 
 /** One sample: every measurement, printed as it is done; the number of missed targets. */
