@@ -4,29 +4,22 @@
  */
 import path from 'node:path';
 
-import { openInBrowser } from './browser.js';
-import { startCallbackServer } from './callback-server.js';
+import { browserLogin } from './browser-login.js';
 import {
-  callbackPortsFor,
   CLIENT_ID,
   DEFAULT_LOGIN_TIMEOUT_MS,
-  DEFAULT_PORT,
-  FALLBACK_PORT,
-  isRegisteredPort,
   LOGIN_COMMAND,
-  redirectUriFor,
   REFRESH_MARGIN_MS,
   resolveIssuer,
   resolvePort,
   resolveTimeout,
 } from './config.js';
+import { abortAfter, rejectOnAbort } from './deadline.js';
 import { pollDeviceGrant, requestDeviceCode } from './device-flow.js';
 import { CodexAuthError } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { maskAccountId } from './mask.js';
-import { buildAuthorizeUrl, exchangeCode, refreshTokens } from './oauth.js';
-import { listenForPaste, type PastedAnswer } from './paste.js';
-import { createPkce, createState } from './pkce.js';
+import { exchangeCode, refreshTokens } from './oauth.js';
 import {
   deleteTokens,
   readTokens,
@@ -113,7 +106,20 @@ export class CodexAuth {
     try {
       tokens = options.deviceAuth
         ? await this.deviceLogin(deadline.signal)
-        : await this.browserLogin(options, deadline.signal);
+        : await browserLogin(
+            {
+              issuer: resolveIssuer(this.issuerOption),
+              clientId: this.clientId,
+              port: resolvePort(this.portOption),
+              portFromOption: this.portOption !== undefined,
+              tokenFile: this.tokenFile,
+              input: this.input,
+              noBrowser: options.noBrowser,
+              paste: options.paste,
+              say: (line) => this.say(line),
+            },
+            deadline.signal,
+          );
     } finally {
       deadline.cancel();
     }
@@ -150,84 +156,6 @@ export class CodexAuth {
   /** Forget the sign-in: deletes the token file. */
   async logout(): Promise<void> {
     await deleteTokens(this.tokenFile);
-  }
-
-  private async browserLogin(
-    options: CodexLoginOptions,
-    signal: AbortSignal,
-  ): Promise<StoredTokens> {
-    const issuer = resolveIssuer(this.issuerOption);
-    const pkce = createPkce();
-    const state = createState();
-    const port = resolvePort(this.portOption);
-    if (!isRegisteredPort(port)) this.warnUnregisteredPort(port);
-    const server = await startCallbackServer({
-      ports: callbackPortsFor(port),
-      state,
-      onIgnored: (reason) =>
-        this.say(`${reason} Still waiting for the sign-in...`),
-    });
-    const acceptPaste =
-      options.paste || (this.input as { isTTY?: boolean }).isTTY === true;
-    const paste = acceptPaste
-      ? listenForPaste(this.input, () =>
-          this.say(
-            'That is not a sign-in address or code. Paste the whole address from the browser, then press Enter.',
-          ),
-        )
-      : undefined;
-    try {
-      const url = buildAuthorizeUrl({
-        issuer,
-        clientId: this.clientId,
-        redirectUri: server.redirectUri,
-        codeChallenge: pkce.challenge,
-        state,
-      });
-      this.say(
-        'Sign in with your ChatGPT account to use Codex. Open this link in a browser:',
-      );
-      this.say(url); // alone on its line, so scripts and people on other machines can take it
-      const opened = !options.noBrowser && (await openInBrowser(url));
-      this.say(
-        opened
-          ? 'Your browser should now show the sign-in page.'
-          : 'Open the link above in a browser on this machine.',
-      );
-      if (paste) {
-        this.say(
-          'Browser on another machine? After signing in, its last page fails to load: copy that address from the address bar, paste it here and press Enter.',
-        );
-      }
-      this.say(
-        `Waiting for the sign-in (callback on http://localhost:${server.port})...`,
-      );
-
-      const waits: Promise<string>[] = [server.code, rejectOnAbort(signal)];
-      if (paste)
-        waits.push(paste.answer.then((answer) => codeFromPaste(answer, state)));
-      const code = await Promise.race(waits);
-
-      try {
-        const tokens = await exchangeCode({
-          issuer,
-          clientId: this.clientId,
-          code,
-          redirectUri: server.redirectUri,
-          codeVerifier: pkce.verifier,
-        });
-        // Saved before the browser is told "signed in", so that page never lies.
-        await writeTokens(this.tokenFile, tokens);
-        server.finish({ ok: true });
-        return tokens;
-      } catch (err) {
-        server.finish({ ok: false, message: (err as Error).message });
-        throw err;
-      }
-    } finally {
-      paste?.stop();
-      server.close();
-    }
   }
 
   private async deviceLogin(signal: AbortSignal): Promise<StoredTokens> {
@@ -297,16 +225,6 @@ export class CodexAuth {
     return running;
   }
 
-  /** Only the two registered redirect URIs work with OpenAI's sign-in page; say so before it fails. */
-  private warnUnregisteredPort(port: number): void {
-    const source =
-      this.portOption !== undefined ? 'the port option' : 'CODEX_OAUTH_PORT';
-    this.say(
-      `Warning: callback port ${port} (set by ${source}) is neither ${DEFAULT_PORT} nor ${FALLBACK_PORT}, the only ports OpenAI's sign-in page sends Codex logins back to, ` +
-        `so it will likely refuse the redirect URI ${redirectUriFor(port)}. Leave the port unset unless your issuer accepts that address.`,
-    );
-  }
-
   private say(line: string): void {
     this.output.write(`${line}\n`);
   }
@@ -314,56 +232,4 @@ export class CodexAuth {
 
 function isFresh(tokens: StoredTokens): boolean {
   return tokens.expiresAt - Date.now() > REFRESH_MARGIN_MS;
-}
-
-function codeFromPaste(answer: PastedAnswer, state: string): string {
-  if (answer.error) {
-    throw new CodexAuthError(
-      answer.error === 'access_denied' ? 'access_denied' : 'token_endpoint',
-      `The sign-in was not completed: ${answer.error}. Run the login again to retry.`,
-    );
-  }
-  if (answer.state !== undefined && answer.state !== state) {
-    throw new CodexAuthError(
-      'state_mismatch',
-      'The pasted address does not belong to this login (state mismatch). Paste the address from the newest sign-in link, or run the login again.',
-    );
-  }
-  return answer.code as string;
-}
-
-/** A signal that aborts with a timeout error after `ms`; never, when `ms` is undefined. */
-function abortAfter(ms: number | undefined): {
-  signal: AbortSignal;
-  cancel(): void;
-} {
-  const controller = new AbortController();
-  if (ms === undefined) return { signal: controller.signal, cancel() {} };
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new CodexAuthError(
-          'timeout',
-          `No sign-in arrived within ${describeDuration(ms)}, so the login was stopped. Run it again when you are ready.`,
-        ),
-      ),
-    ms,
-  );
-  return { signal: controller.signal, cancel: () => clearTimeout(timer) };
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), {
-      once: true,
-    });
-  });
-}
-
-function describeDuration(ms: number): string {
-  if (ms % 60_000 === 0)
-    return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
-  if (ms >= 1000) return `${Math.round(ms / 1000)} seconds`;
-  return `${ms} ms`;
 }
