@@ -4,7 +4,7 @@
  * through NODE_OPTIONS.
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import which from 'which';
 
 import { cacheDir } from '../engine/cache-dir.js';
 import { scriptPath } from './scripts.js';
@@ -13,18 +13,12 @@ const TSC_CODE_CACHE = new URL('./tsc-code-cache.js', import.meta.url);
 
 /** The `node` a script's `#!/usr/bin/env node` finds on `pathValue`, resolved; undefined when none. */
 function nodeOnPath(pathValue: string): string | undefined {
-  const name = process.platform === 'win32' ? 'node.exe' : 'node';
-  for (const dir of pathValue.split(path.delimiter)) {
-    if (!dir) continue;
-    try {
-      const file = path.join(dir, name);
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return fs.realpathSync(file);
-    } catch {
-      // Not here: the next folder.
-    }
+  const found = which.sync('node', { path: pathValue, nothrow: true });
+  try {
+    return found === null ? undefined : fs.realpathSync(found);
+  } catch {
+    return undefined; // Gone since: no preload, as without a node.
   }
-  return undefined;
 }
 
 /**
