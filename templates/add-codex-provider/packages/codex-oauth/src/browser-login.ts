@@ -19,6 +19,14 @@ import { listenForPaste, type PastedAnswer } from './paste.js';
 import { createPkce, createState } from './pkce.js';
 import { writeTokens, type StoredTokens } from './token-store.js';
 
+export interface BrowserLoginOptions {
+  /** Print the sign-in URL without trying to open a browser. */
+  noBrowser?: boolean;
+  /** Also accept the final redirect URL pasted on the input (always on when the input is a TTY). */
+  paste?: boolean;
+}
+
+/** Where the login goes and talks: resolved by CodexAuth. */
 export interface BrowserLogin {
   issuer: string;
   clientId: string;
@@ -27,16 +35,13 @@ export interface BrowserLogin {
   portFromOption: boolean;
   tokenFile: string;
   input: NodeJS.ReadableStream;
-  /** Print the sign-in URL without trying to open a browser. */
-  noBrowser?: boolean;
-  /** Also accept the final redirect URL pasted on the input (always on when the input is a TTY). */
-  paste?: boolean;
   say(line: string): void;
 }
 
 /** The tokens of a browser sign-in, saved to `login.tokenFile`. */
 export async function browserLogin(
   login: BrowserLogin,
+  options: BrowserLoginOptions,
   signal: AbortSignal,
 ): Promise<StoredTokens> {
   const { issuer, clientId, say } = login;
@@ -49,7 +54,7 @@ export async function browserLogin(
     onIgnored: (reason) => say(`${reason} Still waiting for the sign-in...`),
   });
   const acceptPaste =
-    login.paste || (login.input as { isTTY?: boolean }).isTTY === true;
+    options.paste || (login.input as { isTTY?: boolean }).isTTY === true;
   const paste = acceptPaste
     ? listenForPaste(login.input, () =>
         say(
@@ -69,7 +74,7 @@ export async function browserLogin(
       'Sign in with your ChatGPT account to use Codex. Open this link in a browser:',
     );
     say(url); // alone on its line, so scripts and people on other machines can take it
-    const opened = !login.noBrowser && (await openInBrowser(url));
+    const opened = !options.noBrowser && (await openInBrowser(url));
     say(
       opened
         ? 'Your browser should now show the sign-in page.'

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 
-import { browserLogin } from './browser-login.js';
+import { browserLogin, type BrowserLoginOptions } from './browser-login.js';
 import {
   CLIENT_ID,
   DEFAULT_LOGIN_TIMEOUT_MS,
@@ -41,13 +41,9 @@ export interface CodexAuthOptions {
   input?: NodeJS.ReadableStream;
 }
 
-export interface CodexLoginOptions {
-  /** Print the sign-in URL without trying to open a browser. */
-  noBrowser?: boolean;
+export interface CodexLoginOptions extends BrowserLoginOptions {
   /** Sign in with a code typed at {issuer}/codex/device instead of a redirect. */
   deviceAuth?: boolean;
-  /** Also accept the final redirect URL pasted on the input (always on when the input is a TTY). */
-  paste?: boolean;
   /**
    * Give up after this long, or CODEX_OAUTH_TIMEOUT_MS. Default: 5 minutes in
    * the browser; a device code expires after 15 minutes, and so does its login.
@@ -114,10 +110,9 @@ export class CodexAuth {
               portFromOption: this.portOption !== undefined,
               tokenFile: this.tokenFile,
               input: this.input,
-              noBrowser: options.noBrowser,
-              paste: options.paste,
               say: (line) => this.say(line),
             },
+            options,
             deadline.signal,
           );
     } finally {
